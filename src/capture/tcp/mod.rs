@@ -1,0 +1,73 @@
+//! TCP: per-direction reassembly, connection tracking, realtime/bootstrap
+//! classification and framing of messages and headerless stream items.
+//! STUB: the TCP work (issue 3) fills this in.
+
+use super::Event;
+use std::collections::VecDeque;
+use std::net::IpAddr;
+
+/// One TCP segment as the IP layer handed it over.
+#[derive(Debug, Clone)]
+pub struct TcpSegment<'a> {
+    pub frame: u64,
+    pub time_usec: i64,
+    /// 4 or 6.
+    pub ipv: u8,
+    pub src_ip: IpAddr,
+    pub src_port: u16,
+    pub dst_ip: IpAddr,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    pub syn: bool,
+    pub ack_flag: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub payload: &'a [u8],
+}
+
+#[derive(Debug, Clone)]
+pub struct TcpLimits {
+    /// Most bytes buffered out of order or unframed per direction.
+    pub max_buffered_per_direction: usize,
+    /// Most live connections tracked at once.
+    pub max_connections: usize,
+    /// A connection idle this long (capture time) may be evicted.
+    pub idle_timeout_usec: i64,
+}
+
+impl Default for TcpLimits {
+    fn default() -> Self {
+        TcpLimits {
+            max_buffered_per_direction: 4 << 20,
+            max_connections: 65_536,
+            idle_timeout_usec: 600_000_000,
+        }
+    }
+}
+
+/// All TCP state of one capture.
+#[derive(Debug, Default)]
+pub struct TcpTracker {
+    _limits: TcpLimits,
+}
+
+impl TcpTracker {
+    pub fn new(limits: TcpLimits) -> Self {
+        TcpTracker { _limits: limits }
+    }
+
+    /// Feeds one segment; pushes the events it completes onto `out`. Message ids are
+    /// taken from `next_id` (incremented per message) so that stream items can name
+    /// their request's id.
+    pub fn on_segment(
+        &mut self,
+        _seg: &TcpSegment<'_>,
+        _next_id: &mut u64,
+        _out: &mut VecDeque<Event>,
+    ) {
+    }
+
+    /// End of capture: reports what is left (open connections, unfinished streams).
+    pub fn finish(&mut self, _next_id: &mut u64, _out: &mut VecDeque<Event>) {}
+}

@@ -1,0 +1,51 @@
+//! The Nano wire protocol: pure functions from bytes to typed messages.
+//! Nothing here knows about capture files, TCP or SQLite. Layouts follow
+//! ../shared/PROTOCOL.md (which follows the node's source).
+//!
+//! CONTRACT: the public names re-exported here are used by `capture` and `sql`.
+//! Add freely; rename or remove only together with their users.
+
+pub mod decode;
+pub mod types;
+
+pub use decode::*;
+pub use types::*;
+
+/// Why bytes could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// The input ends early; `needed` more bytes would let decoding go on
+    /// (a lower bound when the final size is not yet known).
+    Incomplete { needed: usize },
+    /// The bytes can never decode as asked; the text says precisely why.
+    Malformed(Malformed),
+}
+
+/// A precise reason why a message or stream entry is malformed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    /// Short stable code, e.g. "bad_network", "unknown_type", "bad_block_type",
+    /// "trailing_bytes", "too_large", "bad_extended", "bad_asc_pull_type".
+    pub code: &'static str,
+    /// Human-readable detail, e.g. "block type 7 is not 2..6 in publish".
+    pub detail: String,
+}
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)
+    }
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::Incomplete { needed } => {
+                write!(f, "incomplete: {needed} more bytes needed")
+            }
+            DecodeError::Malformed(m) => m.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}

@@ -1,0 +1,1 @@
+//! Synthetic capture generator (fixtures, benchmarks, CLI). STUB.
