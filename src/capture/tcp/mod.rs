@@ -2,6 +2,8 @@
 //! classification and framing of messages and headerless stream items.
 //! STUB: the TCP work (issue 3) fills this in.
 
+mod reassembly;
+
 use super::Event;
 use std::collections::VecDeque;
 use std::net::IpAddr;

@@ -1,0 +1,543 @@
+//! One direction of a TCP connection: turns segments (any order, duplicated, overlapping,
+//! sequence numbers wrapping at 2^32) into the in-order byte stream, skipping lost data.
+
+use std::collections::BTreeMap;
+
+/// What the reassembler hands to the framer, in stream order.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// The next bytes of the stream.
+    Data(&'a [u8]),
+    /// This many bytes were lost (never captured); the stream goes on after them.
+    Gap(u64),
+}
+
+/// What one segment did besides delivering bytes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentOutcome {
+    /// Bytes that repeated earlier data with different values (the first copy was kept).
+    pub conflict_bytes: u64,
+    /// Stream offset of the first conflicting byte (valid when `conflict_bytes > 0`).
+    pub conflict_offset: u64,
+    /// Bytes already seen before (retransmissions), whether they agreed or not.
+    pub duplicate_bytes: u64,
+}
+
+/// Per-direction reassembly state. Offsets are 64-bit and relative to the first
+/// sequence number seen, so wrap-around at 2^32 never reaches the comparisons.
+#[derive(Debug, Default)]
+pub struct Reassembler {
+    /// Sequence number of the next byte expected (`next_off` in stream offsets).
+    next_seq: u32,
+    next_off: u64,
+    started: bool,
+    /// Out-of-order pieces, keyed by stream offset; never overlapping each other.
+    held: BTreeMap<u64, Vec<u8>>,
+    held_bytes: usize,
+    /// Stream offset of the FIN, once seen.
+    fin_off: Option<u64>,
+    /// FIN reached: everything before it delivered.
+    finished: bool,
+    /// The last bytes delivered, kept to notice retransmissions that disagree.
+    history: Vec<u8>,
+    history_cap: usize,
+}
+
+impl Reassembler {
+    /// `history_cap` bytes of delivered data are kept to check retransmissions.
+    pub fn new(history_cap: usize) -> Self {
+        Reassembler {
+            history_cap,
+            ..Reassembler::default()
+        }
+    }
+
+    /// The stream has started (SYN or first data seen).
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
+    /// All data up to the FIN has been delivered.
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+
+    /// A FIN has been seen (maybe with data still missing before it).
+    pub fn fin_seen(&self) -> bool {
+        self.fin_off.is_some()
+    }
+
+    /// Bytes held out of order.
+    pub fn held_bytes(&self) -> usize {
+        self.held_bytes
+    }
+
+    /// Stream offset of the next byte to deliver (= bytes delivered or skipped so far).
+    pub fn offset(&self) -> u64 {
+        self.next_off
+    }
+
+    /// Turns a sequence number into a stream offset, taking the shorter way round the
+    /// 32-bit circle from the current position (serial-number arithmetic).
+    fn offset_of(&self, seq: u32) -> i128 {
+        let delta = seq.wrapping_sub(self.next_seq) as i32;
+        self.next_off as i128 + delta as i128
+    }
+
+    /// Feeds one segment. `max_held` bounds the out-of-order bytes: beyond it, the
+    /// oldest hole is given up as lost. Delivered pieces go to `emit` in order.
+    pub fn segment<F: FnMut(Piece<'_>)>(
+        &mut self,
+        seq: u32,
+        syn: bool,
+        fin: bool,
+        payload: &[u8],
+        max_held: usize,
+        emit: &mut F,
+    ) -> SegmentOutcome {
+        let mut outcome = SegmentOutcome::default();
+        if syn {
+            // The SYN takes one sequence number; data starts at ISN + 1. A repeated SYN
+            // (retransmission) changes nothing once the stream has started.
+            if !self.started {
+                self.started = true;
+                self.next_seq = seq.wrapping_add(1);
+                self.next_off = 0;
+            }
+        } else if !self.started && !payload.is_empty() {
+            // Start not captured: the stream begins with the first data seen.
+            self.started = true;
+            self.next_seq = seq;
+            self.next_off = 0;
+        }
+        if !self.started {
+            return outcome;
+        }
+        let data_seq = if syn { seq.wrapping_add(1) } else { seq };
+        let start = self.offset_of(data_seq);
+        let end = start + payload.len() as i128;
+        if fin && self.fin_off.is_none() && end >= self.next_off as i128 {
+            self.fin_off = Some(end as u64);
+        }
+        if !payload.is_empty() {
+            self.place(start, payload, max_held, &mut outcome, emit);
+        }
+        self.check_fin();
+        outcome
+    }
+
+    fn place<F: FnMut(Piece<'_>)>(
+        &mut self,
+        start: i128,
+        payload: &[u8],
+        max_held: usize,
+        outcome: &mut SegmentOutcome,
+        emit: &mut F,
+    ) {
+        let next = self.next_off as i128;
+        let end = start + payload.len() as i128;
+        // Part before the stream position: already delivered (or skipped).
+        let mut data = payload;
+        let mut off = start;
+        if off < next {
+            let old = ((next.min(end) - off) as usize).min(data.len());
+            self.compare_with_history(off, &data[..old], outcome);
+            outcome.duplicate_bytes += old as u64;
+            data = &data[old..];
+            off += old as i128;
+        }
+        if data.is_empty() {
+            return;
+        }
+        let off = off as u64;
+        if off == self.next_off {
+            // In order. Deliver straight from the segment up to the first held piece,
+            // which was seen first and therefore wins where they overlap.
+            let first_held = self.held.keys().next().copied();
+            let direct = match first_held {
+                Some(h) => ((h - off) as usize).min(data.len()),
+                None => data.len(),
+            };
+            if direct > 0 {
+                self.deliver(&data[..direct], emit);
+                data = &data[direct..];
+            }
+            if !data.is_empty() {
+                let at = self.next_off;
+                self.hold(at, data, outcome);
+            }
+        } else {
+            self.hold(off, data, outcome);
+        }
+        self.flush_contiguous(emit);
+        while self.held_bytes > max_held {
+            self.skip_first_hole(emit);
+        }
+    }
+
+    /// Remembers out-of-order bytes, keeping earlier copies where they overlap.
+    fn hold(&mut self, off: u64, data: &[u8], outcome: &mut SegmentOutcome) {
+        let end = off + data.len() as u64;
+        // Held pieces that may overlap [off, end): the one starting at or before `off`
+        // and all starting inside the range.
+        let mut covering: Vec<(u64, u64)> = Vec::new();
+        if let Some((&k, v)) = self.held.range(..=off).next_back() {
+            if k + v.len() as u64 > off {
+                covering.push((k, k + v.len() as u64));
+            }
+        }
+        for (&k, v) in self.held.range(off + 1..end) {
+            covering.push((k, k + v.len() as u64));
+        }
+        let mut cur = off;
+        for (k, kend) in covering {
+            if k > cur {
+                let piece = &data[(cur - off) as usize..(k - off) as usize];
+                self.held_bytes += piece.len();
+                self.held.insert(cur, piece.to_vec());
+            }
+            let o_start = k.max(cur);
+            let o_end = kend.min(end);
+            if o_end > o_start {
+                let new = &data[(o_start - off) as usize..(o_end - off) as usize];
+                let old = &self.held[&k][(o_start - k) as usize..(o_end - k) as usize];
+                outcome.duplicate_bytes += new.len() as u64;
+                note_conflict(old, new, o_start, outcome);
+            }
+            cur = cur.max(kend);
+        }
+        if cur < end {
+            let piece = &data[(cur - off) as usize..];
+            self.held_bytes += piece.len();
+            self.held.insert(cur, piece.to_vec());
+        }
+    }
+
+    /// Delivers held pieces that now continue the stream.
+    fn flush_contiguous<F: FnMut(Piece<'_>)>(&mut self, emit: &mut F) {
+        while let Some(entry) = self.held.first_entry() {
+            if *entry.key() != self.next_off {
+                break;
+            }
+            let piece = entry.remove();
+            self.held_bytes -= piece.len();
+            self.deliver(&piece, emit);
+        }
+    }
+
+    /// Gives up the hole before the first held piece: reports it lost and goes on.
+    fn skip_first_hole<F: FnMut(Piece<'_>)>(&mut self, emit: &mut F) {
+        let Some(&first) = self.held.keys().next() else {
+            return;
+        };
+        if first > self.next_off {
+            let lost = first - self.next_off;
+            emit(Piece::Gap(lost));
+            self.advance(lost);
+            self.history.clear();
+        }
+        self.flush_contiguous(emit);
+    }
+
+    /// The connection is over (RST, eviction, end of capture): deliver everything held,
+    /// reporting each hole as a gap, and a final gap if the FIN lies beyond the data.
+    pub fn drain<F: FnMut(Piece<'_>)>(&mut self, emit: &mut F) {
+        while !self.held.is_empty() {
+            self.skip_first_hole(emit);
+        }
+        if let Some(fin) = self.fin_off {
+            if fin > self.next_off {
+                emit(Piece::Gap(fin - self.next_off));
+                self.advance(fin - self.next_off);
+            }
+        }
+        self.check_fin();
+        self.history = Vec::new();
+    }
+
+    /// Frees the buffers of a connection that is over; later segments are ignored by the
+    /// caller.
+    pub fn release(&mut self) {
+        self.held = BTreeMap::new();
+        self.held_bytes = 0;
+        self.history = Vec::new();
+    }
+
+    fn deliver<F: FnMut(Piece<'_>)>(&mut self, data: &[u8], emit: &mut F) {
+        emit(Piece::Data(data));
+        self.remember(data);
+        self.advance(data.len() as u64);
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.next_off += n;
+        self.next_seq = self.next_seq.wrapping_add(n as u32);
+    }
+
+    fn check_fin(&mut self) {
+        if let Some(fin) = self.fin_off {
+            if self.next_off >= fin {
+                self.finished = true;
+            }
+        }
+    }
+
+    fn remember(&mut self, data: &[u8]) {
+        let cap = self.history_cap;
+        if cap == 0 {
+            return;
+        }
+        if data.len() >= cap {
+            self.history.clear();
+            self.history.extend_from_slice(&data[data.len() - cap..]);
+        } else {
+            let keep = cap - data.len();
+            if self.history.len() > keep {
+                let drop = self.history.len() - keep;
+                self.history.drain(..drop);
+            }
+            self.history.extend_from_slice(data);
+        }
+    }
+
+    /// Compares retransmitted bytes at stream offset `off` with what was delivered, as far
+    /// as the history reaches.
+    fn compare_with_history(&self, off: i128, data: &[u8], outcome: &mut SegmentOutcome) {
+        let hist_start = self.next_off as i128 - self.history.len() as i128;
+        let from = off.max(hist_start);
+        let to = off + data.len() as i128;
+        if to <= from {
+            return;
+        }
+        let new = &data[(from - off) as usize..(to - off) as usize];
+        let old = &self.history[(from - hist_start) as usize..(to - hist_start) as usize];
+        note_conflict(old, new, from as u64, outcome);
+    }
+}
+
+fn note_conflict(old: &[u8], new: &[u8], at: u64, outcome: &mut SegmentOutcome) {
+    if old == new {
+        return;
+    }
+    let mut first = None;
+    let mut count = 0u64;
+    for (i, (a, b)) in old.iter().zip(new).enumerate() {
+        if a != b {
+            count += 1;
+            first.get_or_insert(i);
+        }
+    }
+    if outcome.conflict_bytes == 0 {
+        outcome.conflict_offset = at + first.unwrap_or(0) as u64;
+    }
+    outcome.conflict_bytes += count;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Collects delivered pieces as (data, gap) for easy comparison.
+    #[derive(Default)]
+    struct Sink {
+        bytes: Vec<u8>,
+        gaps: Vec<(usize, u64)>,
+        pieces: usize,
+    }
+
+    impl Sink {
+        fn feed(
+            &mut self,
+            r: &mut Reassembler,
+            seq: u32,
+            syn: bool,
+            fin: bool,
+            payload: &[u8],
+        ) -> SegmentOutcome {
+            self.feed_limited(r, seq, syn, fin, payload, 1 << 20)
+        }
+
+        fn feed_limited(
+            &mut self,
+            r: &mut Reassembler,
+            seq: u32,
+            syn: bool,
+            fin: bool,
+            payload: &[u8],
+            max: usize,
+        ) -> SegmentOutcome {
+            r.segment(seq, syn, fin, payload, max, &mut |p| match p {
+                Piece::Data(d) => {
+                    self.bytes.extend_from_slice(d);
+                    self.pieces += 1;
+                }
+                Piece::Gap(n) => self.gaps.push((self.bytes.len(), n)),
+            })
+        }
+    }
+
+    #[test]
+    fn in_order_after_syn_starts_at_isn_plus_one() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        s.feed(&mut r, 1000, true, false, &[]);
+        s.feed(&mut r, 1001, false, false, b"hello ");
+        s.feed(&mut r, 1007, false, false, b"world");
+        assert_eq!(s.bytes, b"hello world");
+        assert_eq!(r.offset(), 11);
+        // FIN right after the data.
+        s.feed(&mut r, 1012, false, true, &[]);
+        assert!(r.finished());
+    }
+
+    #[test]
+    fn out_of_order_is_held_then_delivered() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        s.feed(&mut r, 0, true, false, &[]);
+        s.feed(&mut r, 7, false, false, b"world");
+        s.feed(&mut r, 12, false, true, b"!");
+        assert!(s.bytes.is_empty());
+        assert_eq!(r.held_bytes(), 6);
+        assert!(!r.finished());
+        s.feed(&mut r, 1, false, false, b"hello ");
+        assert_eq!(s.bytes, b"hello world!");
+        assert_eq!(r.held_bytes(), 0);
+        assert!(r.finished());
+    }
+
+    #[test]
+    fn duplicates_are_delivered_once() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        s.feed(&mut r, 100, false, false, b"abcd");
+        let o = s.feed(&mut r, 100, false, false, b"abcd");
+        assert_eq!(o.duplicate_bytes, 4);
+        assert_eq!(o.conflict_bytes, 0);
+        // Overlapping retransmission carrying new bytes at its end.
+        let o = s.feed(&mut r, 102, false, false, b"cdef");
+        assert_eq!(o.duplicate_bytes, 2);
+        assert_eq!(s.bytes, b"abcdef");
+        // Duplicate of held out-of-order data.
+        s.feed(&mut r, 110, false, false, b"xy");
+        let o = s.feed(&mut r, 110, false, false, b"xy");
+        assert_eq!(o.duplicate_bytes, 2);
+        s.feed(&mut r, 106, false, false, b"ghij");
+        assert_eq!(s.bytes, b"abcdefghijxy");
+    }
+
+    #[test]
+    fn first_data_wins_and_conflicts_are_reported() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        s.feed(&mut r, 0, false, false, b"AAAA");
+        // Retransmission of delivered bytes with two differing bytes at offsets 1 and 2.
+        let o = s.feed(&mut r, 0, false, false, b"AxyA");
+        assert_eq!(o.conflict_bytes, 2);
+        assert_eq!(o.conflict_offset, 1);
+        // Held piece [8,12) "CCCC", then an in-order segment [4,10) whose tail conflicts.
+        s.feed(&mut r, 8, false, false, b"CCCC");
+        let o = s.feed(&mut r, 4, false, false, b"BBBBzC");
+        assert_eq!(o.conflict_bytes, 1);
+        assert_eq!(o.conflict_offset, 8);
+        assert_eq!(s.bytes, b"AAAABBBBCCCC");
+    }
+
+    #[test]
+    fn overlap_spanning_several_held_pieces() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        s.feed(&mut r, 0, false, false, b"0");
+        s.feed(&mut r, 3, false, false, b"34");
+        s.feed(&mut r, 7, false, false, b"7");
+        // Covers 2..9 and fills the holes at 2, 5, 6, 8 only.
+        let o = s.feed(&mut r, 2, false, false, b"2XY56Z8");
+        assert_eq!(o.duplicate_bytes, 3);
+        assert_eq!(o.conflict_bytes, 3);
+        assert_eq!(s.bytes, b"0");
+        s.feed(&mut r, 1, false, false, b"1");
+        assert_eq!(s.bytes, b"012345678");
+        assert_eq!(r.held_bytes(), 0);
+    }
+
+    #[test]
+    fn sequence_wraps_at_two_to_the_32() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        let isn = u32::MAX - 3; // data starts at 2^32 - 3: w x y at the top, z at 0
+        s.feed(&mut r, isn, true, false, &[]);
+        // Second segment crosses zero, arrives first.
+        s.feed(&mut r, 3, false, false, b"cd");
+        s.feed(&mut r, u32::MAX - 2, false, false, b"wxyzab");
+        assert_eq!(s.bytes, b"wxyzabcd");
+        // A retransmission from before the wrap is a duplicate, not new data.
+        let o = s.feed(&mut r, u32::MAX - 2, false, false, b"wx");
+        assert_eq!(o.duplicate_bytes, 2);
+        s.feed(&mut r, 5, false, true, b"e");
+        assert_eq!(s.bytes, b"wxyzabcde");
+        assert!(r.finished());
+    }
+
+    #[test]
+    fn mid_stream_start_begins_at_first_data() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        // Pure ACK before any data does not start the stream.
+        s.feed(&mut r, 5000, false, false, &[]);
+        assert!(!r.started());
+        s.feed(&mut r, 123_456, false, false, b"mid");
+        s.feed(&mut r, 123_459, false, false, b"dle");
+        assert_eq!(s.bytes, b"middle");
+    }
+
+    #[test]
+    fn hole_given_up_when_limit_is_hit() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        s.feed(&mut r, 0, false, false, b"ab");
+        // Hole of 3 bytes at [2,5); held 4 bytes with a limit of 6: still held.
+        s.feed_limited(&mut r, 5, false, false, b"fghi", 6);
+        assert_eq!(s.bytes, b"ab");
+        // 4 more bytes after another hole [9,10): 8 held > 6, the first hole is skipped.
+        s.feed_limited(&mut r, 10, false, false, b"klmn", 6);
+        assert_eq!(s.gaps, vec![(2, 3)]);
+        assert_eq!(s.bytes, b"abfghi");
+        assert_eq!(r.held_bytes(), 4);
+        assert_eq!(r.offset(), 9);
+        // The late retransmission of the skipped hole is old data now.
+        let o = s.feed(&mut r, 2, false, false, b"cde");
+        assert_eq!(o.duplicate_bytes, 3);
+        assert_eq!(s.bytes, b"abfghi");
+    }
+
+    #[test]
+    fn drain_reports_holes_and_missing_data_before_fin() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        s.feed(&mut r, 10, true, false, &[]);
+        s.feed(&mut r, 11, false, false, b"ab");
+        s.feed(&mut r, 15, false, false, b"ef");
+        s.feed(&mut r, 20, false, true, &[]); // FIN at offset 9
+        assert!(!r.finished());
+        r.drain(&mut |p| match p {
+            Piece::Data(d) => s.bytes.extend_from_slice(d),
+            Piece::Gap(n) => s.gaps.push((s.bytes.len(), n)),
+        });
+        assert_eq!(s.bytes, b"abef");
+        assert_eq!(s.gaps, vec![(2, 2), (4, 3)]);
+        assert!(r.finished());
+    }
+
+    #[test]
+    fn in_order_segment_is_one_piece_without_copying() {
+        let mut r = Reassembler::new(0);
+        let payload = vec![7u8; 3000];
+        let mut seen: Vec<*const u8> = Vec::new();
+        r.segment(1, false, false, &payload, 100, &mut |p| {
+            if let Piece::Data(d) = p {
+                seen.push(d.as_ptr());
+            }
+        });
+        assert_eq!(seen, vec![payload.as_ptr()]);
+    }
+}
