@@ -64,6 +64,15 @@ pub struct ConnectionEvent {
     pub event: String,
     pub closed: bool,
     pub detail: Option<String>,
+    /// The message this event is about: the message itself for a per-message event,
+    /// the request for an "end of ..." event. None otherwise.
+    pub message_id: Option<u64>,
+    /// Node id the sender (`meta.src`) proved in this connection's handshake (a
+    /// node_id_handshake response whose signature verifies against the cookie the
+    /// other side sent). None until proved.
+    pub src_node_id: Option<[u8; 32]>,
+    /// Same for the receiver (`meta.dst`).
+    pub dst_node_id: Option<[u8; 32]>,
 }
 
 /// Something wrong or lost, recorded instead of failing: truncated file, undecodable

@@ -1,10 +1,24 @@
 //! TCP: per-direction reassembly, connection tracking, realtime/bootstrap
 //! classification and framing of messages and headerless stream items.
-//! STUB: the TCP work (issue 3) fills this in.
+//!
+//! Layers, each in its own module: `reassembly` (bytes in order, per direction) →
+//! `session` (what the bytes say, using `framer`, `bootstrap`, `handshake` and
+//! `classify`) → events through `emit`; `connection` keeps the table of connections.
 
+mod bootstrap;
+mod classify;
+mod connection;
+mod emit;
+mod framer;
+mod handshake;
 mod reassembly;
+mod session;
+
+#[cfg(test)]
+mod tests;
 
 use super::Event;
+use connection::ConnectionTable;
 use std::collections::VecDeque;
 use std::net::IpAddr;
 
@@ -49,27 +63,38 @@ impl Default for TcpLimits {
 }
 
 /// All TCP state of one capture.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TcpTracker {
-    _limits: TcpLimits,
+    table: ConnectionTable,
+}
+
+impl Default for TcpTracker {
+    fn default() -> Self {
+        TcpTracker::new(TcpLimits::default())
+    }
 }
 
 impl TcpTracker {
     pub fn new(limits: TcpLimits) -> Self {
-        TcpTracker { _limits: limits }
+        TcpTracker {
+            table: ConnectionTable::new(limits),
+        }
     }
 
     /// Feeds one segment; pushes the events it completes onto `out`. Message ids are
-    /// taken from `next_id` (incremented per message) so that stream items can name
-    /// their request's id.
+    /// taken from `next_id` (the current value is used, then it is incremented, once
+    /// per message) so that stream items can name their request's id.
     pub fn on_segment(
         &mut self,
-        _seg: &TcpSegment<'_>,
-        _next_id: &mut u64,
-        _out: &mut VecDeque<Event>,
+        seg: &TcpSegment<'_>,
+        next_id: &mut u64,
+        out: &mut VecDeque<Event>,
     ) {
+        self.table.on_segment(seg, next_id, out);
     }
 
     /// End of capture: reports what is left (open connections, unfinished streams).
-    pub fn finish(&mut self, _next_id: &mut u64, _out: &mut VecDeque<Event>) {}
+    pub fn finish(&mut self, next_id: &mut u64, out: &mut VecDeque<Event>) {
+        self.table.finish(next_id, out);
+    }
 }

@@ -52,6 +52,16 @@ impl Reassembler {
         }
     }
 
+    /// Starts the stream at `seq` if nothing started it yet: the client's first data
+    /// byte is the acknowledgement number of a SYN-ACK whose SYN was not captured.
+    pub fn start_at(&mut self, seq: u32) {
+        if !self.started {
+            self.started = true;
+            self.next_seq = seq;
+            self.next_off = 0;
+        }
+    }
+
     /// The stream has started (SYN or first data seen).
     pub fn started(&self) -> bool {
         self.started

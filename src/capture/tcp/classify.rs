@@ -1,0 +1,132 @@
+//! Telling a connection's client from its server, and realtime from bootstrap
+//! (PROTOCOL.md 6.5 steps 1 and 2).
+
+use std::collections::HashSet;
+
+/// Default peering ports of live, beta, test and dev (PROTOCOL.md section 1).
+pub const NODE_PORTS: [u16; 4] = [7075, 54000, 17075, 44000];
+
+/// Message types a legacy bootstrap client opens a connection with.
+pub const BULK_PULL: u8 = 0x06;
+pub const BULK_PUSH: u8 = 0x07;
+pub const FRONTIER_REQ: u8 = 0x08;
+pub const NODE_ID_HANDSHAKE: u8 = 0x0a;
+pub const BULK_PULL_ACCOUNT: u8 = 0x0b;
+
+/// The node's name of a message type, as used for per-message connection events.
+pub fn msg_name(msg_type: u8) -> &'static str {
+    match msg_type {
+        0x00 => "invalid",
+        0x01 => "not_a_type",
+        0x02 => "keepalive",
+        0x03 => "publish",
+        0x04 => "confirm_req",
+        0x05 => "confirm_ack",
+        0x06 => "bulk_pull",
+        0x07 => "bulk_push",
+        0x08 => "frontier_req",
+        0x09 => "bulk_pull_blocks",
+        0x0a => "node_id_handshake",
+        0x0b => "bulk_pull_account",
+        0x0c => "telemetry_req",
+        0x0d => "telemetry_ack",
+        0x0e => "asc_pull_req",
+        0x0f => "asc_pull_ack",
+        _ => "unknown",
+    }
+}
+
+/// What a connection carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// No client message framed yet.
+    Undecided,
+    /// Plain header + payload both ways, for the life of the connection.
+    Realtime,
+    /// Legacy bootstrap: client requests, headerless server streams.
+    Bootstrap,
+}
+
+pub fn is_bootstrap_request(msg_type: u8) -> bool {
+    matches!(
+        msg_type,
+        BULK_PULL | BULK_PUSH | FRONTIER_REQ | BULK_PULL_ACCOUNT
+    )
+}
+
+/// The mode the node itself enters on the client's first message: a handshake or any
+/// other realtime type means realtime, a legacy bootstrap request means bootstrap.
+pub fn mode_for_first_message(msg_type: u8) -> Mode {
+    if is_bootstrap_request(msg_type) {
+        Mode::Bootstrap
+    } else {
+        Mode::Realtime
+    }
+}
+
+/// Ports known to be listening ports: the defaults, the servers of SYNs seen, and the
+/// ports that keepalives advertise. Bounded so that a hostile capture cannot grow it.
+#[derive(Debug)]
+pub struct ListeningPorts {
+    learned: HashSet<u16>,
+}
+
+const MAX_LEARNED_PORTS: usize = 4096;
+
+impl Default for ListeningPorts {
+    fn default() -> Self {
+        ListeningPorts {
+            learned: HashSet::new(),
+        }
+    }
+}
+
+impl ListeningPorts {
+    pub fn contains(&self, port: u16) -> bool {
+        NODE_PORTS.contains(&port) || self.learned.contains(&port)
+    }
+
+    pub fn learn(&mut self, port: u16) {
+        if port != 0 && self.learned.len() < MAX_LEARNED_PORTS {
+            self.learned.insert(port);
+        }
+    }
+}
+
+/// Which side (0 or 1) is the client, judging by ports only: the side whose port is
+/// not a node port, when exactly one side has a node port.
+pub fn client_by_ports(ports: [u16; 2], listening: &ListeningPorts) -> Option<usize> {
+    match (listening.contains(ports[0]), listening.contains(ports[1])) {
+        (false, true) => Some(0),
+        (true, false) => Some(1),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_message_decides_the_mode() {
+        assert_eq!(mode_for_first_message(NODE_ID_HANDSHAKE), Mode::Realtime);
+        for t in [BULK_PULL, BULK_PUSH, FRONTIER_REQ, BULK_PULL_ACCOUNT] {
+            assert_eq!(mode_for_first_message(t), Mode::Bootstrap);
+        }
+        // keepalive, confirm_ack, telemetry_req, asc_pull_req: a connection caught midway.
+        for t in [0x02, 0x05, 0x0c, 0x0e] {
+            assert_eq!(mode_for_first_message(t), Mode::Realtime);
+        }
+    }
+
+    #[test]
+    fn client_is_the_side_without_a_node_port() {
+        let mut l = ListeningPorts::default();
+        assert_eq!(client_by_ports([51000, 7075], &l), Some(0));
+        assert_eq!(client_by_ports([17075, 40000], &l), Some(1));
+        assert_eq!(client_by_ports([44000, 54000], &l), None);
+        assert_eq!(client_by_ports([30000, 30001], &l), None);
+        l.learn(30001);
+        assert_eq!(client_by_ports([30000, 30001], &l), Some(0));
+    }
+}

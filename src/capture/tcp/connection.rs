@@ -1,0 +1,414 @@
+//! The connection table: one entry per TCP 4-tuple (both directions), bounded in
+//! number and idle time, with the open/close/reset/evicted events of a connection's life.
+
+use super::classify::{client_by_ports, ListeningPorts};
+use super::emit::{ConnInfo, Ctx};
+use super::reassembly::{Piece, Reassembler};
+use super::session::Session;
+use super::{TcpLimits, TcpSegment};
+use crate::capture::{flow_key, Event, Transport};
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+
+type Endpoint = (IpAddr, u16);
+
+/// Delivered bytes kept per direction to notice retransmissions that disagree.
+const RETRANSMIT_CHECK_BYTES: usize = 2048;
+
+/// The two endpoints in canonical order, so both directions find the same entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Key(Endpoint, Endpoint);
+
+impl Key {
+    /// The key and the direction of a segment from `src` (0: from the lower endpoint).
+    fn of(src: Endpoint, dst: Endpoint) -> (Key, usize) {
+        if src <= dst {
+            (Key(src, dst), 0)
+        } else {
+            (Key(dst, src), 1)
+        }
+    }
+}
+
+/// One tracked connection. Side `d` is `ends[d]`; direction `d` is what it sends.
+#[derive(Debug)]
+struct Connection {
+    /// Creation order, for deterministic output when several end at once.
+    serial: u64,
+    ends: [Endpoint; 2],
+    ipv: u8,
+    flow_key: i64,
+    reasm: [Reassembler; 2],
+    session: Session,
+    /// ISN of the client's SYN, to tell a retransmitted SYN from a new connection.
+    client_isn: Option<u32>,
+    fin_reported: [bool; 2],
+    /// Over (both FINs delivered, RST, or replaced): kept as a tombstone so that late
+    /// segments are not taken for a new connection, buffers freed.
+    closed: bool,
+    last_time: i64,
+}
+
+/// Where events of the current call go.
+struct Sink<'a> {
+    frame: u64,
+    time_usec: i64,
+    next_id: &'a mut u64,
+    out: &'a mut VecDeque<Event>,
+    listening: &'a mut ListeningPorts,
+}
+
+impl Connection {
+    fn ctx<'a>(&self, sink: &'a mut Sink<'_>) -> Ctx<'a> {
+        Ctx {
+            frame: sink.frame,
+            time_usec: sink.time_usec,
+            ipv: self.ipv,
+            ends: self.ends,
+            flow_key: self.flow_key,
+            next_id: sink.next_id,
+            out: sink.out,
+            listening: sink.listening,
+        }
+    }
+
+    fn side_name(&self, d: usize) -> &'static str {
+        match self.session.client() {
+            Some(c) if c == d => "client",
+            Some(_) => "server",
+            None => "peer",
+        }
+    }
+
+    /// Feeds one segment of direction `d`.
+    fn segment(&mut self, d: usize, seg: &TcpSegment<'_>, limits: &TcpLimits, sink: &mut Sink<'_>) {
+        self.last_time = seg.time_usec;
+        let mut ctx = self.ctx(sink);
+        let session = &mut self.session;
+        let outcome = self.reasm[d].segment(
+            seg.seq,
+            seg.syn,
+            seg.fin,
+            seg.payload,
+            limits.max_buffered_per_direction,
+            &mut |p| match p {
+                Piece::Data(bytes) => session.data(d, bytes, &mut ctx),
+                Piece::Gap(n) => session.gap(d, n, &mut ctx),
+            },
+        );
+        if outcome.conflict_bytes > 0 {
+            ctx.anomaly(
+                d,
+                "tcp_conflict",
+                format!(
+                    "{} retransmitted bytes differ from the first copy (first at stream offset {}); the first copy is kept",
+                    outcome.conflict_bytes, outcome.conflict_offset
+                ),
+            );
+        }
+        if seg.rst {
+            self.end(d, "reset", &mut ctx);
+            let info = ConnInfo {
+                closed: true,
+                detail: Some(format!("RST from the {}", self.side_name(d))),
+                node_ids: self.session.node_ids(d),
+                ..ConnInfo::default()
+            };
+            ctx.connection(d, "reset", info);
+            self.release();
+            return;
+        }
+        if self.reasm[d].finished() && !self.fin_reported[d] {
+            self.fin_reported[d] = true;
+            self.session.end_direction(d, "closed", &mut ctx);
+            let both = self.fin_reported[1 - d];
+            let info = ConnInfo {
+                closed: true,
+                detail: Some(format!(
+                    "FIN from the {}{}",
+                    self.side_name(d),
+                    if both { "; both sides closed" } else { "" }
+                )),
+                node_ids: self.session.node_ids(d),
+                ..ConnInfo::default()
+            };
+            ctx.connection(d, "close", info);
+            if both {
+                self.release();
+            }
+        }
+    }
+
+    /// The connection is over: deliver what is held (with gaps) and end both sides'
+    /// streams. `first` is the side whose action ended it.
+    fn end(&mut self, first: usize, why: &str, ctx: &mut Ctx<'_>) {
+        for d in [first, 1 - first] {
+            let session = &mut self.session;
+            self.reasm[d].drain(&mut |p| match p {
+                Piece::Data(bytes) => session.data(d, bytes, ctx),
+                Piece::Gap(n) => session.gap(d, n, ctx),
+            });
+        }
+        for d in [first, 1 - first] {
+            self.session.end_direction(d, why, ctx);
+        }
+    }
+
+    fn release(&mut self) {
+        self.closed = true;
+        for r in &mut self.reasm {
+            r.release();
+        }
+    }
+
+    /// Ends a connection that is still open for a reason of our own (eviction, end of
+    /// capture), with a connection event named `event`.
+    fn end_with_event(&mut self, why: &str, event: &str, detail: String, ctx: &mut Ctx<'_>) {
+        let d = self.session.client().unwrap_or(0);
+        self.end(d, why, ctx);
+        let info = ConnInfo {
+            closed: false,
+            detail: Some(detail),
+            node_ids: self.session.node_ids(d),
+            ..ConnInfo::default()
+        };
+        ctx.connection(d, event, info);
+        self.release();
+    }
+}
+
+/// All connections of a capture.
+#[derive(Debug)]
+pub struct ConnectionTable {
+    limits: TcpLimits,
+    map: HashMap<Key, Connection>,
+    listening: ListeningPorts,
+    next_serial: u64,
+    last_sweep: Option<i64>,
+    /// Frame and time of the last segment, for events at the end of the capture.
+    last_frame: u64,
+    last_time: i64,
+}
+
+impl ConnectionTable {
+    pub fn new(limits: TcpLimits) -> Self {
+        ConnectionTable {
+            limits,
+            map: HashMap::new(),
+            listening: ListeningPorts::default(),
+            next_serial: 0,
+            last_sweep: None,
+            last_frame: 0,
+            last_time: 0,
+        }
+    }
+
+    pub fn on_segment(&mut self, seg: &TcpSegment<'_>, next_id: &mut u64, out: &mut VecDeque<Event>) {
+        self.last_frame = seg.frame;
+        self.last_time = seg.time_usec;
+        self.sweep_idle(seg, next_id, out);
+        let src = (seg.src_ip, seg.src_port);
+        let dst = (seg.dst_ip, seg.dst_port);
+        let (key, d) = Key::of(src, dst);
+        let opens = seg.syn && !seg.ack_flag;
+        let replace = match self.map.get(&key) {
+            None => {
+                if !seg.syn && seg.payload.is_empty() {
+                    // A pure ACK, FIN or RST of a connection we never saw carries nothing.
+                    return;
+                }
+                false
+            }
+            Some(c) if c.closed => {
+                if !opens {
+                    return; // late segment of a finished connection
+                }
+                true
+            }
+            // A SYN with a new ISN on a live 4-tuple: the port was reused.
+            Some(c) => opens && c.client_isn != Some(seg.seq) && (c.client_isn.is_some() || c.reasm[d].started()),
+        };
+        let mut sink = Sink {
+            frame: seg.frame,
+            time_usec: seg.time_usec,
+            next_id,
+            out,
+            listening: &mut self.listening,
+        };
+        if replace {
+            if let Some(mut old) = self.map.remove(&key) {
+                if !old.closed {
+                    let mut ctx = old.ctx(&mut sink);
+                    old.end_with_event(
+                        "replaced",
+                        "evicted",
+                        "a new connection (SYN) reused the ports".to_string(),
+                        &mut ctx,
+                    );
+                }
+            }
+        }
+        if !self.map.contains_key(&key) {
+            Self::make_room(&mut self.map, &self.limits, &mut sink);
+            let conn = Self::create(&mut self.next_serial, &self.limits, key, d, seg, &mut sink);
+            self.map.insert(key, conn);
+        }
+        let Some(conn) = self.map.get_mut(&key) else {
+            return;
+        };
+        if seg.syn {
+            let server = if seg.ack_flag { d } else { 1 - d };
+            sink.listening.learn(conn.ends[server].1);
+        }
+        if !conn.closed {
+            conn.segment(d, seg, &self.limits, &mut sink);
+        }
+    }
+
+    fn create(
+        next_serial: &mut u64,
+        limits: &TcpLimits,
+        key: Key,
+        d: usize,
+        seg: &TcpSegment<'_>,
+        sink: &mut Sink<'_>,
+    ) -> Connection {
+        let ends = [key.0, key.1];
+        let (client, start_seen, how) = if seg.syn && !seg.ack_flag {
+            (Some(d), true, "SYN")
+        } else if seg.syn {
+            (Some(1 - d), true, "SYN-ACK (SYN not captured)")
+        } else {
+            let c = client_by_ports([ends[0].1, ends[1].1], sink.listening);
+            (c, false, "start not captured")
+        };
+        let serial = *next_serial;
+        *next_serial += 1;
+        let mut conn = Connection {
+            serial,
+            ends,
+            ipv: seg.ipv,
+            flow_key: flow_key(Transport::Tcp, ends[0], ends[1]),
+            reasm: [
+                Reassembler::new(RETRANSMIT_CHECK_BYTES),
+                Reassembler::new(RETRANSMIT_CHECK_BYTES),
+            ],
+            session: Session::new(client, start_seen, limits.max_buffered_per_direction),
+            client_isn: (seg.syn && !seg.ack_flag).then_some(seg.seq),
+            fin_reported: [false; 2],
+            closed: false,
+            last_time: seg.time_usec,
+        };
+        if seg.syn && seg.ack_flag {
+            // The client's data starts at what the SYN-ACK acknowledges.
+            conn.reasm[1 - d].start_at(seg.ack);
+        }
+        let from = client.unwrap_or(d);
+        let mut ctx = conn.ctx(sink);
+        let info = ConnInfo {
+            detail: Some(how.to_string()),
+            ..ConnInfo::default()
+        };
+        ctx.connection(from, "open", info);
+        conn
+    }
+
+    /// Keeps the table under `max_connections`: forgets finished connections first,
+    /// then evicts the least recently active ones (a sixteenth of the table at once,
+    /// so that a flood of new connections costs one scan per batch, not per SYN).
+    fn make_room(map: &mut HashMap<Key, Connection>, limits: &TcpLimits, sink: &mut Sink<'_>) {
+        let max = limits.max_connections.max(1);
+        if map.len() < max {
+            return;
+        }
+        map.retain(|_, c| !c.closed);
+        if map.len() < max {
+            return;
+        }
+        let mut by_age: Vec<(i64, u64, Key)> =
+            map.iter().map(|(k, c)| (c.last_time, c.serial, *k)).collect();
+        by_age.sort_unstable();
+        let count = (max / 16).max(1).max(map.len() + 1 - max);
+        for (_, _, key) in by_age.into_iter().take(count) {
+            if let Some(mut conn) = map.remove(&key) {
+                let mut ctx = conn.ctx(sink);
+                let detail = format!("connection table full ({max} connections); least recently active");
+                ctx.anomaly(conn.session.client().unwrap_or(0), "tcp_evicted", detail.clone());
+                conn.end_with_event("evicted", "evicted", detail, &mut ctx);
+            }
+        }
+    }
+
+    /// Forgets connections idle (in capture time) longer than the timeout; checked a
+    /// few times per timeout period, not per segment.
+    fn sweep_idle(&mut self, seg: &TcpSegment<'_>, next_id: &mut u64, out: &mut VecDeque<Event>) {
+        let timeout = self.limits.idle_timeout_usec;
+        if timeout <= 0 {
+            return;
+        }
+        let now = seg.time_usec;
+        let last = *self.last_sweep.get_or_insert(now);
+        if now.saturating_sub(last) < (timeout / 4).max(1) {
+            return;
+        }
+        self.last_sweep = Some(now);
+        let mut idle: Vec<(u64, Key)> = self
+            .map
+            .iter()
+            .filter(|(_, c)| now.saturating_sub(c.last_time) > timeout)
+            .map(|(k, c)| (c.serial, *k))
+            .collect();
+        idle.sort_unstable();
+        let mut sink = Sink {
+            frame: seg.frame,
+            time_usec: seg.time_usec,
+            next_id,
+            out,
+            listening: &mut self.listening,
+        };
+        for (_, key) in idle {
+            if let Some(mut conn) = self.map.remove(&key) {
+                if !conn.closed {
+                    let mut ctx = conn.ctx(&mut sink);
+                    let detail = format!("idle for more than {} s", timeout / 1_000_000);
+                    conn.end_with_event("evicted", "evicted", detail, &mut ctx);
+                }
+            }
+        }
+    }
+
+    /// End of capture: flush every open connection, oldest first.
+    pub fn finish(&mut self, next_id: &mut u64, out: &mut VecDeque<Event>) {
+        let mut open: Vec<(u64, Key)> = self
+            .map
+            .iter()
+            .filter(|(_, c)| !c.closed)
+            .map(|(k, c)| (c.serial, *k))
+            .collect();
+        open.sort_unstable();
+        let mut sink = Sink {
+            frame: self.last_frame,
+            time_usec: self.last_time,
+            next_id,
+            out,
+            listening: &mut self.listening,
+        };
+        for (_, key) in open {
+            if let Some(mut conn) = self.map.remove(&key) {
+                let mut ctx = conn.ctx(&mut sink);
+                conn.end_with_event(
+                    "capture ended",
+                    "open at end of capture",
+                    "the capture ended with the connection open".to_string(),
+                    &mut ctx,
+                );
+            }
+        }
+        self.map.clear();
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+}

@@ -1,0 +1,246 @@
+//! Cutting one direction's byte stream into units (messages or stream entries): the
+//! buffer discipline (decode straight from the segment, copy only split units) and
+//! the header framing with its resynchronisation heuristic (PROTOCOL.md 6.5 step 7).
+
+use crate::protocol::{
+    decode_message, is_plausible_header, parse_header, payload_len, DecodeError, Header,
+    Malformed, Payload,
+};
+
+/// Largest header-framed unit: header + MAX_MESSAGE_SIZE, plus the next header that
+/// confirms a resync candidate.
+pub const MAX_UNIT: usize = 8 + 66560 + 8;
+
+/// What one parse step did with the front of the bytes it was shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// This many bytes were used (an item emitted or bytes skipped); 0 after a change
+    /// of state that makes the next step read differently.
+    Consumed(usize),
+    /// At least this many more bytes are needed.
+    NeedMore(usize),
+    /// Nothing can be read in the current state: keep the bytes for later.
+    Hold,
+}
+
+/// Feeds `pending ++ chunk` to `step` until it needs more. Units that lie wholly in
+/// `chunk` are read in place; a unit split across chunks is assembled in `pending`
+/// by copying only the bytes it still needs. `step` gets the bytes and whether they
+/// run to the end of the data available so far. Held bytes beyond `max_hold` are
+/// dropped; the count is returned so the caller can report the loss.
+pub fn run<F>(pending: &mut Vec<u8>, chunk: &[u8], max_hold: usize, step: &mut F) -> usize
+where
+    F: FnMut(&[u8], bool) -> Step,
+{
+    let mut rest = chunk;
+    // A step that consumes nothing must change state; this bounds a buggy loop.
+    let mut idle_steps = 0u32;
+    loop {
+        let result = if pending.is_empty() {
+            if rest.is_empty() {
+                return 0;
+            }
+            step(rest, true)
+        } else {
+            step(pending, rest.is_empty())
+        };
+        match result {
+            Step::Consumed(0) => {
+                idle_steps += 1;
+                if idle_steps > 16 {
+                    debug_assert!(false, "framer step made no progress");
+                    return drop_all(pending, rest);
+                }
+            }
+            Step::Consumed(n) => {
+                idle_steps = 0;
+                if pending.is_empty() {
+                    rest = rest.get(n..).unwrap_or(&[]);
+                } else {
+                    let n = n.min(pending.len());
+                    pending.drain(..n);
+                }
+            }
+            Step::NeedMore(k) => {
+                idle_steps = 0;
+                if pending.is_empty() {
+                    pending.extend_from_slice(rest);
+                    return 0;
+                }
+                if rest.is_empty() {
+                    return 0;
+                }
+                if pending.len() >= MAX_UNIT {
+                    // Cannot happen with the decoder's bounds; never grow without end.
+                    return drop_all(pending, rest);
+                }
+                let take = k.max(1).min(rest.len()).min(MAX_UNIT - pending.len());
+                pending.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+            }
+            Step::Hold => {
+                if pending.len() + rest.len() > max_hold {
+                    return drop_all(pending, rest);
+                }
+                pending.extend_from_slice(rest);
+                return 0;
+            }
+        }
+    }
+}
+
+fn drop_all(pending: &mut Vec<u8>, rest: &[u8]) -> usize {
+    let n = pending.len() + rest.len();
+    pending.clear();
+    n
+}
+
+/// Result of looking for a message at the front of a header-framed stream.
+#[derive(Debug)]
+pub enum HeaderStep {
+    /// A whole message: header, payload (or why it is malformed), bytes used.
+    Message(Header, Result<Payload, Malformed>, usize),
+    NeedMore(usize),
+    /// The header cannot be framed: the stream is out of sync.
+    Desync(Malformed),
+}
+
+/// In-sync reading: the next bytes are a header.
+pub fn next_message(buf: &[u8]) -> HeaderStep {
+    match decode_message(buf) {
+        Ok((h, p, n)) => HeaderStep::Message(h, p, n),
+        Err(DecodeError::Incomplete { needed }) => HeaderStep::NeedMore(needed.max(1)),
+        Err(DecodeError::Malformed(m)) => HeaderStep::Desync(m),
+    }
+}
+
+/// Result of looking for a header after a loss or in a capture started midway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resync {
+    /// A header lines up at the front: reading can go on in sync.
+    Aligned,
+    /// These bytes cannot start a confirmed header: skip them.
+    Skip(usize),
+    /// The front might be a header; this many more bytes would tell.
+    NeedMore(usize),
+}
+
+/// A plausible header at the front is accepted when the header after its message is
+/// plausible too, or when the data ends exactly where its message ends.
+pub fn resync(buf: &[u8], at_end: bool) -> Resync {
+    let mut i = 0;
+    while i < buf.len() {
+        let cand = &buf[i..];
+        if cand[0] != 0x52 {
+            i += 1;
+            continue;
+        }
+        if cand.len() < 8 {
+            return wait_or_skip(i, 8 - cand.len());
+        }
+        let len = if is_plausible_header(cand) {
+            parse_header(cand)
+                .ok()
+                .and_then(|h| payload_len(&h).ok())
+        } else {
+            None
+        };
+        let Some(len) = len else {
+            i += 1;
+            continue;
+        };
+        let end = 8 + len;
+        if cand.len() == end && at_end {
+            return aligned_or_skip(i);
+        }
+        if cand.len() >= end + 8 {
+            if is_plausible_header(&cand[end..]) {
+                return aligned_or_skip(i);
+            }
+            i += 1;
+            continue;
+        }
+        return wait_or_skip(i, end + 8 - cand.len());
+    }
+    Resync::Skip(buf.len())
+}
+
+fn wait_or_skip(i: usize, more: usize) -> Resync {
+    if i > 0 {
+        Resync::Skip(i)
+    } else {
+        Resync::NeedMore(more)
+    }
+}
+
+fn aligned_or_skip(i: usize) -> Resync {
+    if i > 0 {
+        Resync::Skip(i)
+    } else {
+        Resync::Aligned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A step that reads fixed 4-byte units and records them.
+    fn four_byte_units(seen: &mut Vec<Vec<u8>>) -> impl FnMut(&[u8], bool) -> Step + '_ {
+        |buf, _| {
+            if buf.len() < 4 {
+                Step::NeedMore(4 - buf.len())
+            } else {
+                seen.push(buf[..4].to_vec());
+                Step::Consumed(4)
+            }
+        }
+    }
+
+    #[test]
+    fn run_reads_in_place_and_assembles_split_units() {
+        let mut seen = Vec::new();
+        let mut pending = Vec::new();
+        {
+            let mut step = four_byte_units(&mut seen);
+            run(&mut pending, b"aaaabbbbcc", 100, &mut step);
+            assert_eq!(pending, b"cc");
+            run(&mut pending, b"c", 100, &mut step);
+            assert_eq!(pending, b"ccc");
+            // Completes "cccc", then reads "dddd" in place and keeps "e".
+            run(&mut pending, b"cdddde", 100, &mut step);
+        }
+        assert_eq!(pending, b"e");
+        let expected: Vec<Vec<u8>> = vec![b"aaaa".into(), b"bbbb".into(), b"cccc".into(), b"dddd".into()];
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn run_copies_only_what_a_split_unit_needs() {
+        let mut pending = b"xy".to_vec();
+        let mut shown: Vec<usize> = Vec::new();
+        run(&mut pending, b"zwrest", 100, &mut |buf: &[u8], _| {
+            shown.push(buf.len());
+            if buf.len() < 4 {
+                Step::NeedMore(4 - buf.len())
+            } else {
+                Step::Consumed(4)
+            }
+        });
+        // First the 2 pending bytes, then pending topped up to exactly 4, then the
+        // remaining "rest" read from the chunk itself, then "" is never shown.
+        assert_eq!(shown, vec![2, 4, 4]);
+        assert!(pending.is_empty());
+    }
+
+    #[test]
+    fn run_hold_is_bounded() {
+        let mut pending = Vec::new();
+        let dropped = run(&mut pending, b"12345", 8, &mut |_: &[u8], _| Step::Hold);
+        assert_eq!(dropped, 0);
+        assert_eq!(pending, b"12345");
+        let dropped = run(&mut pending, b"6789", 8, &mut |_: &[u8], _| Step::Hold);
+        assert_eq!(dropped, 9);
+        assert!(pending.is_empty());
+    }
+}

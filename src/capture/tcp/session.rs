@@ -1,0 +1,549 @@
+//! What the two byte streams of one connection say: realtime or bootstrap, which side
+//! is the client, headered messages, headerless bootstrap streams matched to their
+//! requests, handshake cookies and node ids (PROTOCOL.md 6.5).
+
+use super::bootstrap::{end_event_name, server_stream_for, ActiveStream, Request};
+use super::classify::{self, msg_name, Mode, BULK_PUSH};
+use super::emit::{ConnInfo, Ctx};
+use super::framer::{self, HeaderStep, Resync, Step};
+use super::handshake::{self, HandshakeSide};
+use crate::capture::{Event, MessageEvent, StreamItemEvent};
+use crate::protocol::{decode_stream_entry, DecodeError, Header, Malformed, Payload, StreamEntry};
+use crate::protocol::StreamKind;
+use std::collections::VecDeque;
+
+/// Requests waiting for their server stream; legacy clients send one at a time, so a
+/// long queue means garbage, not traffic.
+const MAX_QUEUED_REQUESTS: usize = 64;
+
+/// How one direction is being read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reader {
+    /// Header + payload messages. Not `synced`: looking for a header (resync).
+    Headers { synced: bool },
+    /// A headerless stream, item by item.
+    Stream(ActiveStream),
+    /// Nothing to read yet (bootstrap server with no request to answer, or a server
+    /// whose connection is not classified yet): keep the bytes.
+    Waiting,
+    /// A headerless stream was lost: drop bytes until the next client request.
+    Desynced,
+}
+
+#[derive(Debug)]
+struct DirState {
+    reader: Reader,
+    /// Bytes of a unit split across segments (or held while waiting).
+    buf: Vec<u8>,
+    /// Bytes skipped looking for a header, not reported yet.
+    skipped: u64,
+    /// Headerless bytes dropped while desynced, not reported yet.
+    discarded: u64,
+    hs: HandshakeSide,
+    ended: bool,
+}
+
+impl DirState {
+    fn new(reader: Reader) -> Self {
+        DirState {
+            reader,
+            buf: Vec::new(),
+            skipped: 0,
+            discarded: 0,
+            hs: HandshakeSide::default(),
+            ended: false,
+        }
+    }
+}
+
+/// Framing state of one connection. Direction `d` is the side `d` sending.
+#[derive(Debug)]
+pub struct Session {
+    mode: Mode,
+    client: Option<usize>,
+    /// The connection start was captured: the first bytes of each side are a unit start.
+    start_seen: bool,
+    dirs: [DirState; 2],
+    requests: VecDeque<Request>,
+    max_hold: usize,
+    /// A direction whose held bytes may now be readable.
+    pump: [bool; 2],
+}
+
+impl Session {
+    /// `client` if known (SYN, ports); `start_seen` when the SYN was captured.
+    pub fn new(client: Option<usize>, start_seen: bool, max_hold: usize) -> Self {
+        let reader_for = |d: usize| match client {
+            // Until the client's first message says what this is, a server whose
+            // start we saw may only be answering it: wait for that message.
+            Some(c) if c != d && start_seen => Reader::Waiting,
+            _ => Reader::Headers { synced: start_seen },
+        };
+        Session {
+            mode: Mode::Undecided,
+            client,
+            start_seen,
+            dirs: [DirState::new(reader_for(0)), DirState::new(reader_for(1))],
+            requests: VecDeque::new(),
+            max_hold,
+            pump: [false; 2],
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn client(&self) -> Option<usize> {
+        self.client
+    }
+
+    /// Node ids proved by side `d` and by the other side.
+    pub fn node_ids(&self, d: usize) -> [Option<[u8; 32]>; 2] {
+        [self.dirs[d].hs.node_id, self.dirs[1 - d].hs.node_id]
+    }
+
+    /// The next in-order bytes sent by side `d`.
+    pub fn data(&mut self, d: usize, bytes: &[u8], ctx: &mut Ctx<'_>) {
+        self.feed(d, bytes, ctx);
+        // A message of one side can make the other side's held bytes readable (the
+        // request a server stream answers, the classification of the connection).
+        for _ in 0..4 {
+            let mut any = false;
+            for o in 0..2 {
+                if std::mem::take(&mut self.pump[o]) {
+                    any = true;
+                    self.feed(o, &[], ctx);
+                }
+            }
+            if !any {
+                break;
+            }
+        }
+    }
+
+    fn feed(&mut self, d: usize, bytes: &[u8], ctx: &mut Ctx<'_>) {
+        if self.dirs[d].ended {
+            return;
+        }
+        let mut buf = std::mem::take(&mut self.dirs[d].buf);
+        let max_hold = self.max_hold;
+        let dropped = framer::run(&mut buf, bytes, max_hold, &mut |b: &[u8], at_end| {
+            self.step(d, b, at_end, ctx)
+        });
+        self.dirs[d].buf = buf;
+        if dropped > 0 {
+            ctx.anomaly(
+                d,
+                "tcp_overflow",
+                format!("{dropped} bytes dropped: more than {max_hold} bytes could not be read"),
+            );
+            self.lose(d, "bytes dropped", ctx);
+        }
+    }
+
+    fn step(&mut self, d: usize, buf: &[u8], at_end: bool, ctx: &mut Ctx<'_>) -> Step {
+        match &self.dirs[d].reader {
+            Reader::Headers { synced: true } => self.header_step(d, buf, ctx),
+            Reader::Headers { synced: false } => match framer::resync(buf, at_end) {
+                Resync::Aligned => {
+                    self.dirs[d].reader = Reader::Headers { synced: true };
+                    self.flush_skipped(d, ctx);
+                    Step::Consumed(0)
+                }
+                Resync::Skip(n) => {
+                    self.dirs[d].skipped += n as u64;
+                    Step::Consumed(n)
+                }
+                Resync::NeedMore(k) => Step::NeedMore(k),
+            },
+            Reader::Stream(_) => self.stream_step(d, buf, ctx),
+            Reader::Waiting => {
+                if self.mode == Mode::Bootstrap && self.client != Some(d) {
+                    if let Some(req) = self.requests.pop_front() {
+                        self.dirs[d].reader = Reader::Stream(ActiveStream::for_request(&req));
+                        return Step::Consumed(0);
+                    }
+                }
+                Step::Hold
+            }
+            Reader::Desynced => {
+                self.dirs[d].discarded += buf.len() as u64;
+                Step::Consumed(buf.len())
+            }
+        }
+    }
+
+    fn header_step(&mut self, d: usize, buf: &[u8], ctx: &mut Ctx<'_>) -> Step {
+        match framer::next_message(buf) {
+            HeaderStep::NeedMore(k) => Step::NeedMore(k),
+            HeaderStep::Desync(m) => {
+                ctx.anomaly(d, "tcp_desync", format!("cannot frame a message: {m}"));
+                self.dirs[d].reader = Reader::Headers { synced: false };
+                self.dirs[d].skipped += 1;
+                Step::Consumed(1)
+            }
+            HeaderStep::Message(h, p, n) => {
+                self.on_message(d, h, p, n, ctx);
+                Step::Consumed(n)
+            }
+        }
+    }
+
+    fn on_message(
+        &mut self,
+        d: usize,
+        header: Header,
+        payload: Result<Payload, Malformed>,
+        n: usize,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let id = ctx.take_id();
+        if self.mode == Mode::Undecided {
+            self.classify(d, header.msg_type, ctx);
+        }
+        let mut peer_cookie = None;
+        let mut request = None;
+        if let Ok(p) = &payload {
+            match p {
+                Payload::NodeIdHandshake(hs) => {
+                    let (me, other) = pair_mut(&mut self.dirs, d);
+                    peer_cookie = handshake::on_handshake(hs, &mut me.hs, &other.hs);
+                }
+                Payload::Keepalive(k) => {
+                    for peer in &k.peers {
+                        ctx.listening.learn(peer.port);
+                    }
+                }
+                _ => {}
+            }
+            if self.mode == Mode::Bootstrap && self.client == Some(d) {
+                request = if matches!(p, Payload::BulkPush) {
+                    Some(None)
+                } else {
+                    server_stream_for(p).map(Some)
+                };
+            }
+        }
+        ctx.out.push_back(Event::Message(MessageEvent {
+            id,
+            meta: ctx.meta(d),
+            header,
+            size: n.saturating_sub(8),
+            payload,
+            peer_cookie,
+        }));
+        let info = ConnInfo {
+            message_id: Some(id),
+            node_ids: self.node_ids(d),
+            ..ConnInfo::default()
+        };
+        ctx.connection(d, msg_name(header.msg_type), info);
+        match request {
+            // bulk_push: this same direction now carries a block stream.
+            Some(None) => {
+                let s = ActiveStream::new(id, BULK_PUSH, StreamKind::Blocks, 0);
+                self.dirs[d].reader = Reader::Stream(s);
+            }
+            Some(Some((first, pending_flags))) => {
+                self.queue_request(
+                    d,
+                    Request {
+                        id,
+                        msg_type: header.msg_type,
+                        first,
+                        pending_flags,
+                    },
+                    ctx,
+                );
+            }
+            None => {}
+        }
+    }
+
+    /// The first message framed decides the mode, as in the node.
+    fn classify(&mut self, d: usize, msg_type: u8, ctx: &mut Ctx<'_>) {
+        let other = 1 - d;
+        if self.client == Some(other) {
+            // The server spoke first in headers: only a realtime server does that.
+            self.mode = Mode::Realtime;
+        } else {
+            self.mode = classify::mode_for_first_message(msg_type);
+            if self.mode == Mode::Bootstrap {
+                self.client = Some(d);
+            }
+        }
+        match self.mode {
+            Mode::Realtime => {
+                if self.dirs[other].reader == Reader::Waiting {
+                    self.dirs[other].reader = Reader::Headers {
+                        synced: self.start_seen,
+                    };
+                    self.pump[other] = true;
+                }
+            }
+            Mode::Bootstrap => {
+                if self.client == Some(d) && self.dirs[other].reader != Reader::Waiting {
+                    // Bytes the server side sent before this request, read so far as
+                    // headers, answer nothing we know of.
+                    let lost = std::mem::take(&mut self.dirs[other].buf);
+                    self.dirs[other].skipped += lost.len() as u64;
+                    self.flush_skipped(other, ctx);
+                    self.dirs[other].reader = Reader::Waiting;
+                }
+            }
+            Mode::Undecided => {}
+        }
+    }
+
+    fn queue_request(&mut self, client: usize, req: Request, ctx: &mut Ctx<'_>) {
+        let server = 1 - client;
+        if self.dirs[server].ended {
+            self.end_unanswered(server, req, "no terminator: server side already closed", ctx);
+            return;
+        }
+        if self.requests.len() >= MAX_QUEUED_REQUESTS {
+            ctx.anomaly(
+                client,
+                "tcp_overflow",
+                format!("more than {MAX_QUEUED_REQUESTS} bootstrap requests unanswered"),
+            );
+            self.end_unanswered(server, req, "not tracked: too many requests pending", ctx);
+            return;
+        }
+        self.requests.push_back(req);
+        if self.dirs[server].reader == Reader::Desynced {
+            // A new request: the server's next byte starts its answer.
+            self.flush_discarded(server, ctx);
+            self.dirs[server].reader = Reader::Waiting;
+        }
+        self.pump[server] = true;
+    }
+
+    fn stream_step(&mut self, d: usize, buf: &[u8], ctx: &mut Ctx<'_>) -> Step {
+        let Reader::Stream(s) = &mut self.dirs[d].reader else {
+            return Step::Hold;
+        };
+        match decode_stream_entry(s.kind, buf) {
+            Err(DecodeError::Incomplete { needed }) => Step::NeedMore(needed.max(1)),
+            Ok((StreamEntry::End, n)) => {
+                let detail = s.end_detail(None);
+                let (event, request_id) = (s.end_event(), s.request_id);
+                self.end_event(d, event, detail, request_id, ctx);
+                self.dirs[d].reader = self.reader_after_stream(d, true);
+                Step::Consumed(n)
+            }
+            Ok((entry, n)) => {
+                s.index += 1;
+                s.valid += 1;
+                let item = StreamItemEvent {
+                    meta: ctx.meta(d),
+                    request_id: s.request_id,
+                    request_type: s.request_type,
+                    index: s.index,
+                    entry: Ok(entry),
+                };
+                s.after_item();
+                ctx.out.push_back(Event::StreamItem(item));
+                Step::Consumed(n)
+            }
+            Err(DecodeError::Malformed(m)) => {
+                s.index += 1;
+                s.invalid += 1;
+                let detail = s.end_detail(Some("stopped at a malformed entry"));
+                let (event, request_id) = (s.end_event(), s.request_id);
+                ctx.anomaly(
+                    d,
+                    "stream_desync",
+                    format!("{event}: item {} malformed ({m}); stream abandoned", s.index),
+                );
+                ctx.out.push_back(Event::StreamItem(StreamItemEvent {
+                    meta: ctx.meta(d),
+                    request_id: s.request_id,
+                    request_type: s.request_type,
+                    index: s.index,
+                    entry: Err(m),
+                }));
+                self.end_event(d, event, detail, request_id, ctx);
+                self.dirs[d].reader = self.reader_after_stream(d, false);
+                Step::Consumed(0)
+            }
+        }
+    }
+
+    /// After a stream: the client's bulk_push stream returns to headers; a server goes
+    /// idle (`clean`) or drops bytes until the next request (desync).
+    fn reader_after_stream(&self, d: usize, clean: bool) -> Reader {
+        if self.client == Some(d) {
+            Reader::Headers { synced: clean }
+        } else if clean {
+            Reader::Waiting
+        } else {
+            Reader::Desynced
+        }
+    }
+
+    fn end_event(
+        &mut self,
+        d: usize,
+        event: &str,
+        detail: String,
+        request_id: u64,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let info = ConnInfo {
+            detail: Some(detail),
+            message_id: Some(request_id),
+            node_ids: self.node_ids(d),
+            ..ConnInfo::default()
+        };
+        ctx.connection(d, event, info);
+    }
+
+    fn end_unanswered(&mut self, server: usize, req: Request, note: &str, ctx: &mut Ctx<'_>) {
+        let detail = format!("valid: 0, invalid: 0; {note}");
+        self.end_event(server, end_event_name(req.msg_type), detail, req.id, ctx);
+    }
+
+    /// Side `d` lost data (a gap): whatever was buffered or being read is unusable.
+    pub fn gap(&mut self, d: usize, lost: u64, ctx: &mut Ctx<'_>) {
+        let info = ConnInfo {
+            detail: Some(format!("{lost} bytes lost")),
+            node_ids: self.node_ids(d),
+            ..ConnInfo::default()
+        };
+        ctx.connection(d, "gap", info);
+        ctx.anomaly(
+            d,
+            "tcp_gap",
+            format!("{lost} bytes never captured; skipped"),
+        );
+        if !self.dirs[d].ended {
+            self.lose(d, &format!("{lost} bytes lost"), ctx);
+        }
+    }
+
+    fn lose(&mut self, d: usize, why: &str, ctx: &mut Ctx<'_>) {
+        let held = std::mem::take(&mut self.dirs[d].buf).len() as u64;
+        let reader = std::mem::replace(&mut self.dirs[d].reader, Reader::Desynced);
+        let bootstrap_server = self.mode == Mode::Bootstrap && self.client != Some(d);
+        self.dirs[d].reader = match reader {
+            Reader::Headers { .. } => {
+                self.dirs[d].skipped += held;
+                Reader::Headers { synced: false }
+            }
+            Reader::Stream(s) => {
+                let detail = s.end_detail(Some(&format!("stopped: {why}")));
+                self.end_event(d, s.end_event(), detail, s.request_id, ctx);
+                if self.client == Some(d) {
+                    self.dirs[d].skipped += held;
+                    Reader::Headers { synced: false }
+                } else {
+                    self.dirs[d].discarded += held;
+                    self.end_queued(d, &format!("stopped: {why}"), ctx);
+                    Reader::Desynced
+                }
+            }
+            Reader::Waiting if bootstrap_server => {
+                self.dirs[d].discarded += held;
+                self.end_queued(d, &format!("stopped: {why}"), ctx);
+                Reader::Desynced
+            }
+            Reader::Waiting => {
+                // Not classified yet: read this side like a capture started midway.
+                self.dirs[d].skipped += held;
+                Reader::Headers { synced: false }
+            }
+            Reader::Desynced => {
+                self.dirs[d].discarded += held;
+                Reader::Desynced
+            }
+        };
+    }
+
+    /// Ends the unanswered requests of server side `d`.
+    fn end_queued(&mut self, d: usize, note: &str, ctx: &mut Ctx<'_>) {
+        while let Some(req) = self.requests.pop_front() {
+            self.end_unanswered(d, req, note, ctx);
+        }
+    }
+
+    /// Side `d` will send nothing more (`why`: "closed", "reset", "capture ended",
+    /// "evicted"): report unfinished messages and streams.
+    pub fn end_direction(&mut self, d: usize, why: &str, ctx: &mut Ctx<'_>) {
+        if self.dirs[d].ended {
+            return;
+        }
+        self.dirs[d].ended = true;
+        let held = std::mem::take(&mut self.dirs[d].buf).len();
+        let reader = std::mem::replace(&mut self.dirs[d].reader, Reader::Desynced);
+        match reader {
+            Reader::Headers { synced } => {
+                if synced && held > 0 {
+                    ctx.anomaly(
+                        d,
+                        "tcp_truncated",
+                        format!("{held} bytes of an unfinished message: {why}"),
+                    );
+                } else {
+                    self.dirs[d].skipped += held as u64;
+                }
+            }
+            Reader::Stream(s) => {
+                let note = if held > 0 {
+                    format!("no terminator ({held} bytes of an unfinished item): {why}")
+                } else {
+                    format!("no terminator: {why}")
+                };
+                let detail = s.end_detail(Some(&note));
+                self.end_event(d, s.end_event(), detail, s.request_id, ctx);
+            }
+            Reader::Waiting => {
+                if held > 0 {
+                    ctx.anomaly(
+                        d,
+                        "tcp_unframed",
+                        format!("{held} bytes never matched to a request: {why}"),
+                    );
+                }
+            }
+            Reader::Desynced => self.dirs[d].discarded += held as u64,
+        }
+        self.flush_skipped(d, ctx);
+        self.flush_discarded(d, ctx);
+        if self.mode == Mode::Bootstrap && self.client != Some(d) {
+            self.end_queued(d, &format!("no terminator: {why}"), ctx);
+        }
+    }
+
+    fn flush_skipped(&mut self, d: usize, ctx: &mut Ctx<'_>) {
+        let n = std::mem::take(&mut self.dirs[d].skipped);
+        if n > 0 {
+            ctx.anomaly(
+                d,
+                "resync",
+                format!("{n} bytes skipped to the next plausible header"),
+            );
+        }
+    }
+
+    fn flush_discarded(&mut self, d: usize, ctx: &mut Ctx<'_>) {
+        let n = std::mem::take(&mut self.dirs[d].discarded);
+        if n > 0 {
+            ctx.anomaly(
+                d,
+                "stream_desync",
+                format!("{n} bytes of a lost headerless stream skipped"),
+            );
+        }
+    }
+}
+
+fn pair_mut(dirs: &mut [DirState; 2], d: usize) -> (&mut DirState, &mut DirState) {
+    let (a, b) = dirs.split_at_mut(1);
+    if d == 0 {
+        (&mut a[0], &mut b[0])
+    } else {
+        (&mut b[0], &mut a[0])
+    }
+}
