@@ -1,0 +1,850 @@
+//! End-to-end tests of the TCP layer with hand-built segments carrying real message
+//! bytes (PROTOCOL.md section 10 and the layouts of sections 5 and 6).
+
+use super::handshake::tests::{cookie, example4_response, hex};
+use super::{TcpLimits, TcpSegment, TcpTracker};
+use crate::capture::{ConnectionEvent, Event, MessageEvent, StreamItemEvent};
+use crate::protocol::{Block, Payload, StreamEntry};
+use std::collections::VecDeque;
+use std::net::IpAddr;
+
+// ---------------------------------------------------------------- messages
+
+const DEV: u8 = 0x41;
+const LIVE: u8 = 0x43;
+
+fn header(net: u8, msg_type: u8, ext: u16) -> Vec<u8> {
+    vec![0x52, net, 0x15, 0x15, 0x14, msg_type, ext as u8, (ext >> 8) as u8]
+}
+
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+/// Example 8.
+fn telemetry_req() -> Vec<u8> {
+    hex("52 43 15 15 14 0c 00 00")
+}
+
+/// Example 1: peers 0..3 as in the table, 4..7 zero.
+fn keepalive() -> Vec<u8> {
+    let mut p = header(LIVE, 0x02, 0);
+    let mut peer = |addr: &[u8]| {
+        p.extend_from_slice(addr);
+        p.extend_from_slice(&[0xa3, 0x1b]);
+    };
+    peer(&[0; 16]);
+    peer(&hex("00000000000000000000ffff cb007105"));
+    peer(&hex("20010db8000000000000000000000001"));
+    peer(&hex("00000000000000000000ffff c6336417"));
+    p.resize(152, 0);
+    p
+}
+
+const BLOCK_HASH: &str = "a1a72d9cad3c5fa8091fdaaced6b47208e3f66bb3d0e3aa1bc300daa77612155";
+const DEV_GENESIS_HASH: &str = "04270d7f11c4b2b472f2854c5a59f2a7e84226ce9ed799de75744bd7d85fc9d9";
+const DEV_GENESIS_ACCOUNT: &str =
+    "b0311ea55708d6a53c75cdbf88300259c6d018522fe3d4d0a242e431f9e8b6d0";
+
+/// Example 5: one (hash, root) pair.
+fn confirm_req() -> Vec<u8> {
+    cat(&[
+        &header(DEV, 0x04, 0x1100),
+        &hex(BLOCK_HASH),
+        &hex(DEV_GENESIS_HASH),
+    ])
+}
+
+/// Handshake query, ext 0x0005 (query + v2), cookie C1 = 40..5f.
+fn handshake_query() -> Vec<u8> {
+    cat(&[&header(DEV, 0x0a, 0x0005), &cookie(0x40)])
+}
+
+/// Example 4: C2 = 20..3f and a v2 response signing C1.
+fn handshake_response() -> Vec<u8> {
+    let r = example4_response();
+    let (salt, genesis) = r.v2.unwrap();
+    cat(&[
+        &header(DEV, 0x0a, 0x0007),
+        &cookie(0x20),
+        &r.node_id,
+        &salt,
+        &genesis,
+        &r.signature,
+    ])
+}
+
+/// Example 2's state block with its stream type byte: `[06][216 bytes]`.
+fn state_block_item() -> Vec<u8> {
+    let publish = hex(
+        "52 41 15 15 14 03 00 06 b0 31 1e a5 57 08 d6 a5
+         3c 75 cd bf 88 30 02 59 c6 d0 18 52 2f e3 d4 d0
+         a2 42 e4 31 f9 e8 b6 d0 04 27 0d 7f 11 c4 b2 b4
+         72 f2 85 4c 5a 59 f2 a7 e8 42 26 ce 9e d7 99 de
+         75 74 4b d7 d8 5f c9 d9 b0 31 1e a5 57 08 d6 a5
+         3c 75 cd bf 88 30 02 59 c6 d0 18 52 2f e3 d4 d0
+         a2 42 e4 31 f9 e8 b6 d0 ff ff ff f3 60 d3 63 2f
+         b9 8b 12 15 bf ff ff ff e8 92 08 dd 03 8f bb 26
+         99 87 68 96 21 d5 22 92 ae 9c 35 94 1a 74 84 75
+         6e cc ed 92 a6 50 93 ba 57 ba 85 b9 c4 65 6e 70
+         fe 42 57 d4 8a 38 8b c3 e9 ec 0a c9 b1 32 8c 7b
+         5d 8d e1 84 3b 25 9a d0 b8 50 ae d0 0a 19 86 7f
+         10 df b7 f1 ab 12 e5 6d 22 b3 b3 48 51 a9 8e aa
+         2d a8 d3 02 b8 4a ee 03 00 00 00 00 00 00 04 1e",
+    );
+    assert_eq!(publish.len(), 224);
+    cat(&[&[0x06], &publish[8..]])
+}
+
+/// frontier_req (48 bytes): start, age and count all-ones (no filter, unlimited).
+fn frontier_req() -> Vec<u8> {
+    cat(&[&header(DEV, 0x08, 0), &[0u8; 32], &[0xff; 8]])
+}
+
+/// bulk_pull of the dev genesis account: 72 bytes, or 80 with the count extension.
+fn bulk_pull(count: Option<u32>) -> Vec<u8> {
+    let ext = if count.is_some() { 0x0001 } else { 0 };
+    let mut m = cat(&[&header(LIVE, 0x06, ext), &hex(DEV_GENESIS_ACCOUNT), &[0u8; 32]]);
+    if let Some(c) = count {
+        m.push(0);
+        m.extend_from_slice(&c.to_le_bytes());
+        m.extend_from_slice(&[0, 0, 0]);
+    }
+    m
+}
+
+fn bulk_push() -> Vec<u8> {
+    header(DEV, 0x07, 0)
+}
+
+/// bulk_pull_account (57 bytes): account, minimum amount 1 raw, flags.
+fn bulk_pull_account(flags: u8) -> Vec<u8> {
+    let mut min = [0u8; 16];
+    min[15] = 1;
+    cat(&[&header(DEV, 0x0b, 0), &hex(DEV_GENESIS_ACCOUNT), &min, &[flags]])
+}
+
+fn frontier_entry(n: u8) -> Vec<u8> {
+    cat(&[&[n; 32], &[n.wrapping_add(0x80); 32]])
+}
+
+// ---------------------------------------------------------------- harness
+
+const CLIENT: usize = 0;
+const SERVER: usize = 1;
+
+/// Side 0 is 10.0.0.1:51000 (client), side 1 is 10.0.0.2:7075 (server).
+struct Harness {
+    tracker: TcpTracker,
+    next_id: u64,
+    out: VecDeque<Event>,
+    frame: u64,
+    ends: [(IpAddr, u16); 2],
+    /// Next sequence number of each side.
+    seq: [u32; 2],
+}
+
+impl Harness {
+    fn new() -> Self {
+        Self::with_limits(TcpLimits::default())
+    }
+
+    fn with_limits(limits: TcpLimits) -> Self {
+        Harness {
+            tracker: TcpTracker::new(limits),
+            next_id: 1,
+            out: VecDeque::new(),
+            frame: 0,
+            ends: [
+                ("10.0.0.1".parse().unwrap(), 51000),
+                ("10.0.0.2".parse().unwrap(), 7075),
+            ],
+            // The client's sequence numbers wrap at 2^32 during the first kilobytes.
+            seq: [u32::MAX - 100, 7_000_000],
+        }
+    }
+
+    fn raw(&mut self, d: usize, seq: u32, flags: &str, payload: &[u8]) {
+        self.frame += 1;
+        let seg = TcpSegment {
+            frame: self.frame,
+            time_usec: 1_700_000_000_000_000 + self.frame as i64 * 1000,
+            ipv: 4,
+            src_ip: self.ends[d].0,
+            src_port: self.ends[d].1,
+            dst_ip: self.ends[1 - d].0,
+            dst_port: self.ends[1 - d].1,
+            seq,
+            ack: self.seq[1 - d],
+            syn: flags.contains('S'),
+            ack_flag: flags.contains('A') || !flags.contains('S'),
+            fin: flags.contains('F'),
+            rst: flags.contains('R'),
+            payload,
+        };
+        self.tracker.on_segment(&seg, &mut self.next_id, &mut self.out);
+    }
+
+    fn handshake(&mut self) {
+        let (c, s) = (self.seq[CLIENT], self.seq[SERVER]);
+        self.raw(CLIENT, c, "S", &[]);
+        self.raw(SERVER, s, "SA", &[]);
+        self.seq[CLIENT] = c.wrapping_add(1);
+        self.seq[SERVER] = s.wrapping_add(1);
+    }
+
+    /// In-order data from side `d`.
+    fn send(&mut self, d: usize, payload: &[u8]) {
+        let seq = self.seq[d];
+        self.raw(d, seq, "A", payload);
+        self.seq[d] = seq.wrapping_add(payload.len() as u32);
+    }
+
+    /// In-order data from side `d`, in pieces of `n` bytes.
+    fn send_split(&mut self, d: usize, payload: &[u8], n: usize) {
+        for piece in payload.chunks(n) {
+            self.send(d, piece);
+        }
+    }
+
+    fn fin(&mut self, d: usize) {
+        let seq = self.seq[d];
+        self.raw(d, seq, "FA", &[]);
+        self.seq[d] = seq.wrapping_add(1);
+    }
+
+    fn rst(&mut self, d: usize) {
+        let seq = self.seq[d];
+        self.raw(d, seq, "R", &[]);
+    }
+
+    fn finish(&mut self) {
+        self.tracker.finish(&mut self.next_id, &mut self.out);
+    }
+
+    fn events(&mut self) -> Vec<Event> {
+        self.out.drain(..).collect()
+    }
+
+    fn side(&self, meta: &crate::capture::PacketMeta) -> usize {
+        if (meta.src_ip, meta.src_port) == self.ends[0] {
+            assert_eq!((meta.dst_ip, meta.dst_port), self.ends[1]);
+            0
+        } else {
+            assert_eq!((meta.src_ip, meta.src_port), self.ends[1]);
+            assert_eq!((meta.dst_ip, meta.dst_port), self.ends[0]);
+            1
+        }
+    }
+}
+
+fn messages(ev: &[Event]) -> Vec<&MessageEvent> {
+    ev.iter()
+        .filter_map(|e| match e {
+            Event::Message(m) => Some(m),
+            _ => None,
+        })
+        .collect()
+}
+
+fn items(ev: &[Event]) -> Vec<&StreamItemEvent> {
+    ev.iter()
+        .filter_map(|e| match e {
+            Event::StreamItem(i) => Some(i),
+            _ => None,
+        })
+        .collect()
+}
+
+fn connection_events(ev: &[Event]) -> Vec<&ConnectionEvent> {
+    ev.iter()
+        .filter_map(|e| match e {
+            Event::Connection(c) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+fn anomalies(ev: &[Event]) -> Vec<(&'static str, String)> {
+    ev.iter()
+        .filter_map(|e| match e {
+            Event::Anomaly(a) => Some((a.kind, a.detail.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Connection events other than the per-message ones, as (event, detail).
+fn life(ev: &[Event]) -> Vec<(String, Option<String>)> {
+    connection_events(ev)
+        .into_iter()
+        .filter(|c| c.message_id.is_none() || c.event.starts_with("end of"))
+        .map(|c| (c.event.clone(), c.detail.clone()))
+        .collect()
+}
+
+/// (side, msg_type, payload size) of each message.
+fn summary(h: &Harness, ev: &[Event]) -> Vec<(usize, u8, usize)> {
+    messages(ev)
+        .iter()
+        .map(|m| (h.side(&m.meta), m.header.msg_type, m.size))
+        .collect()
+}
+
+// ---------------------------------------------------------------- realtime
+
+#[test]
+fn realtime_handshake_then_coalesced_and_byte_split_messages() {
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &handshake_query());
+    h.send(SERVER, &handshake_response());
+    // Three messages in one segment from the client...
+    let triple = cat(&[&keepalive(), &confirm_req(), &telemetry_req()]);
+    h.send(CLIENT, &triple);
+    // ...and byte by byte from the server (every header split too).
+    h.send_split(SERVER, &triple, 1);
+    let ev = h.events();
+    assert!(anomalies(&ev).is_empty(), "{:?}", anomalies(&ev));
+    assert_eq!(
+        summary(&h, &ev),
+        vec![
+            (CLIENT, 0x0a, 32),
+            (SERVER, 0x0a, 192),
+            (CLIENT, 0x02, 144),
+            (CLIENT, 0x04, 64),
+            (CLIENT, 0x0c, 0),
+            (SERVER, 0x02, 144),
+            (SERVER, 0x04, 64),
+            (SERVER, 0x0c, 0),
+        ]
+    );
+    let msgs = messages(&ev);
+    let ids: Vec<u64> = msgs.iter().map(|m| m.id).collect();
+    assert_eq!(ids, (1..=8).collect::<Vec<u64>>());
+    for m in &msgs {
+        assert!(m.payload.is_ok(), "{:?}", m.payload);
+    }
+    // The server's keepalive was completed by the segment carrying its last byte:
+    // frames 1-2 SYN/SYN-ACK, 3 query, 4 response, 5 client triple, then byte k of the
+    // server's triple is frame 5 + k; the keepalive ends at byte 152.
+    assert_eq!(msgs[5].meta.frame, 5 + 152);
+    assert_eq!(msgs[6].meta.frame, 5 + 152 + 72);
+    match &msgs[2].payload {
+        Ok(Payload::Keepalive(k)) => {
+            assert_eq!(k.peers[0].port, 7075);
+            assert_eq!(k.peers[1].addr[..], hex("00000000000000000000ffffcb007105")[..]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Handshake across directions: the response carries the client's cookie C1.
+    assert_eq!(msgs[0].peer_cookie, None);
+    assert_eq!(msgs[1].peer_cookie, Some(cookie(0x40)));
+    let node_id = example4_response().node_id;
+    let conns = connection_events(&ev);
+    let open = &conns[0];
+    assert_eq!(open.event, "open");
+    assert_eq!(h.side(&open.meta), CLIENT);
+    // Per-message events: one per message, sender oriented, with the proved node id
+    // from the response on.
+    let per_msg: Vec<_> = conns.iter().filter(|c| c.message_id.is_some()).collect();
+    assert_eq!(per_msg.len(), 8);
+    assert_eq!(per_msg[0].event, "node_id_handshake");
+    assert_eq!(per_msg[2].event, "keepalive");
+    assert_eq!(per_msg[4].event, "telemetry_req");
+    assert_eq!(per_msg[0].dst_node_id, None);
+    assert_eq!(per_msg[1].src_node_id, Some(node_id));
+    assert_eq!(per_msg[2].dst_node_id, Some(node_id));
+    assert_eq!(per_msg[2].src_node_id, None);
+    assert_eq!(per_msg[5].src_node_id, Some(node_id));
+    for (c, m) in per_msg.iter().zip(&msgs) {
+        assert_eq!(c.message_id, Some(m.id));
+        assert_eq!(c.meta, m.meta);
+    }
+}
+
+#[test]
+fn header_split_across_segments() {
+    let mut h = Harness::new();
+    h.handshake();
+    let ka = keepalive();
+    h.send(CLIENT, &ka[..5]);
+    h.send(CLIENT, &ka[5..8]);
+    h.send(CLIENT, &cat(&[&ka[8..], &telemetry_req()[..3]]));
+    h.send(CLIENT, &telemetry_req()[3..]);
+    let ev = h.events();
+    assert_eq!(summary(&h, &ev), vec![(CLIENT, 0x02, 144), (CLIENT, 0x0c, 0)]);
+    assert!(anomalies(&ev).is_empty());
+}
+
+#[test]
+fn retransmissions_are_not_counted_twice() {
+    let mut h = Harness::new();
+    h.handshake();
+    let start = h.seq[CLIENT];
+    let data = cat(&[&keepalive(), &telemetry_req(), &confirm_req()]);
+    h.send(CLIENT, &data[..100]);
+    h.send(CLIENT, &data[100..]);
+    // Whole-stream retransmission, then an overlapping one.
+    h.raw(CLIENT, start, "A", &data);
+    h.raw(CLIENT, start.wrapping_add(50), "A", &data[50..170]);
+    let ev = h.events();
+    assert_eq!(
+        summary(&h, &ev),
+        vec![(CLIENT, 0x02, 144), (CLIENT, 0x0c, 0), (CLIENT, 0x04, 64)]
+    );
+    assert!(anomalies(&ev).is_empty());
+    // A retransmission that disagrees: the first copy stays, the conflict is reported.
+    let mut bad = data[..20].to_vec();
+    bad[10] ^= 0xff;
+    h.raw(CLIENT, start, "A", &bad);
+    let ev = h.events();
+    assert!(messages(&ev).is_empty());
+    let a = anomalies(&ev);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].0, "tcp_conflict");
+    assert!(a[0].1.starts_with("1 retransmitted bytes"), "{}", a[0].1);
+}
+
+#[test]
+fn out_of_order_segments_are_reordered() {
+    let mut h = Harness::new();
+    h.handshake();
+    let start = h.seq[CLIENT];
+    let data = cat(&[&telemetry_req(), &keepalive()]);
+    h.raw(CLIENT, start.wrapping_add(100), "A", &data[100..]);
+    h.raw(CLIENT, start.wrapping_add(4), "A", &data[4..100]);
+    assert!(messages(&h.events()).is_empty());
+    h.raw(CLIENT, start, "A", &data[..4]);
+    let ev = h.events();
+    assert_eq!(summary(&h, &ev), vec![(CLIENT, 0x0c, 0), (CLIENT, 0x02, 144)]);
+    // Both completed by the segment that filled the hole.
+    assert!(messages(&ev).iter().all(|m| m.meta.frame == h.frame));
+}
+
+#[test]
+fn mid_stream_capture_resyncs_on_a_confirmed_header() {
+    let mut h = Harness::new();
+    // No SYN: the capture starts inside a keepalive sent by the server (port 7075),
+    // so the client is found by its port.
+    let ka = keepalive();
+    let data = cat(&[&ka[100..], &confirm_req(), &telemetry_req()]);
+    h.send(SERVER, &data);
+    let ev = h.events();
+    assert_eq!(summary(&h, &ev), vec![(SERVER, 0x04, 64), (SERVER, 0x0c, 0)]);
+    let a = anomalies(&ev);
+    assert_eq!(
+        a,
+        vec![("resync", "52 bytes skipped to the next plausible header".to_string())]
+    );
+    let l = life(&ev);
+    assert_eq!(l[0], ("open".to_string(), Some("start not captured".to_string())));
+    let open = connection_events(&ev)[0].meta.clone();
+    assert_eq!(h.side(&open), CLIENT);
+}
+
+#[test]
+fn lost_data_is_a_gap_then_resync() {
+    let limits = TcpLimits {
+        max_buffered_per_direction: 200,
+        ..TcpLimits::default()
+    };
+    let mut h = Harness::with_limits(limits);
+    h.handshake();
+    let start = h.seq[CLIENT];
+    // keepalive (152) whose bytes 20..40 are never captured, then confirm_req (72),
+    // telemetry_req (8), keepalive (152): 332 bytes after the hole.
+    let data = cat(&[&keepalive(), &confirm_req(), &telemetry_req(), &keepalive()]);
+    h.raw(CLIENT, start, "A", &data[..20]);
+    h.raw(CLIENT, start.wrapping_add(40), "A", &data[40..152]);
+    assert!(anomalies(&h.events()).is_empty());
+    // 112 + 180 held > 200: the hole is given up.
+    h.raw(CLIENT, start.wrapping_add(152), "A", &data[152..332]);
+    h.raw(CLIENT, start.wrapping_add(332), "A", &data[332..]);
+    let ev = h.events();
+    let gap = life(&ev)
+        .into_iter()
+        .find(|(e, _)| e == "gap")
+        .expect("gap event");
+    assert_eq!(gap.1.as_deref(), Some("20 bytes lost"));
+    let a = anomalies(&ev);
+    assert_eq!(a[0].0, "tcp_gap");
+    // The 20 bytes before the hole and the 112 after it are skipped.
+    assert_eq!(
+        a[1],
+        ("resync", "132 bytes skipped to the next plausible header".to_string())
+    );
+    assert_eq!(
+        summary(&h, &ev),
+        vec![(CLIENT, 0x04, 64), (CLIENT, 0x0c, 0), (CLIENT, 0x02, 144)]
+    );
+}
+
+#[test]
+fn incomplete_message_at_close_is_reported() {
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &keepalive()[..100]);
+    h.fin(CLIENT);
+    let ev = h.events();
+    assert_eq!(
+        anomalies(&ev),
+        vec![(
+            "tcp_truncated",
+            "100 bytes of an unfinished message: closed".to_string()
+        )]
+    );
+    let l = life(&ev);
+    assert_eq!(l.last().unwrap().0, "close");
+    assert!(connection_events(&ev).last().unwrap().closed);
+}
+
+// ---------------------------------------------------------------- bootstrap
+
+#[test]
+fn bootstrap_frontiers_then_bulk_push_on_one_connection() {
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &frontier_req());
+    let stream = cat(&[&frontier_entry(1), &frontier_entry(2), &[0u8; 64]]);
+    h.send_split(SERVER, &stream, 50);
+    let push = cat(&[&bulk_push(), &state_block_item(), &[0x01]]);
+    h.send(CLIENT, &push);
+    h.fin(CLIENT);
+    h.fin(SERVER);
+    let ev = h.events();
+    assert!(anomalies(&ev).is_empty(), "{:?}", anomalies(&ev));
+    assert_eq!(summary(&h, &ev), vec![(CLIENT, 0x08, 40), (CLIENT, 0x07, 0)]);
+    let msgs = messages(&ev);
+    let (fr_id, push_id) = (msgs[0].id, msgs[1].id);
+    let its = items(&ev);
+    assert_eq!(its.len(), 3);
+    for (i, it) in its[..2].iter().enumerate() {
+        assert_eq!(h.side(&it.meta), SERVER);
+        assert_eq!(it.request_id, fr_id);
+        assert_eq!(it.request_type, 0x08);
+        assert_eq!(it.index, i as u64 + 1);
+        let n = i as u8 + 1;
+        assert_eq!(
+            it.entry,
+            Ok(StreamEntry::Frontier {
+                account: [n; 32],
+                hash: [n + 0x80; 32]
+            })
+        );
+    }
+    assert_eq!(h.side(&its[2].meta), CLIENT);
+    assert_eq!(its[2].request_id, push_id);
+    assert_eq!(its[2].request_type, 0x07);
+    assert_eq!(its[2].index, 1);
+    match &its[2].entry {
+        Ok(StreamEntry::Block(Block::State(b))) => {
+            assert_eq!(b.work, 0x41e);
+            assert_eq!(b.previous[..], hex(DEV_GENESIS_HASH)[..]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let ends: Vec<_> = connection_events(&ev)
+        .into_iter()
+        .filter(|c| c.event.starts_with("end of"))
+        .map(|c| (c.event.clone(), c.detail.clone(), c.message_id, h.side(&c.meta)))
+        .collect();
+    assert_eq!(
+        ends,
+        vec![
+            (
+                "end of frontier_req".to_string(),
+                Some("valid: 2, invalid: 0".to_string()),
+                Some(fr_id),
+                SERVER
+            ),
+            (
+                "end of bulk_push".to_string(),
+                Some("valid: 1, invalid: 0".to_string()),
+                Some(push_id),
+                CLIENT
+            ),
+        ]
+    );
+    let closes: Vec<_> = life(&ev).into_iter().filter(|(e, _)| e == "close").collect();
+    assert_eq!(closes.len(), 2);
+}
+
+#[test]
+fn bulk_pull_with_count_then_blocks() {
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &bulk_pull(Some(128)));
+    h.send(SERVER, &cat(&[&state_block_item(), &state_block_item()[..100]]));
+    h.send(SERVER, &cat(&[&state_block_item()[100..], &[0x01]]));
+    let ev = h.events();
+    assert!(anomalies(&ev).is_empty(), "{:?}", anomalies(&ev));
+    let msgs = messages(&ev);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].size, 72);
+    match &msgs[0].payload {
+        Ok(Payload::BulkPull(b)) => assert_eq!(b.count, Some(128)),
+        other => panic!("{other:?}"),
+    }
+    let its = items(&ev);
+    assert_eq!(its.len(), 2);
+    assert_eq!(its[1].index, 2);
+    assert!(its.iter().all(|i| i.request_id == msgs[0].id && i.request_type == 0x06));
+    assert!(life(&ev).contains(&(
+        "end of bulk_pull".to_string(),
+        Some("valid: 2, invalid: 0".to_string())
+    )));
+}
+
+#[test]
+fn bulk_pull_account_flags_0_1_2() {
+    let hash = [0x33u8; 32];
+    let mut amount = [0u8; 16];
+    amount[15] = 7;
+    let source = [0x44u8; 32];
+    for flags in [0u8, 1, 2] {
+        let mut h = Harness::new();
+        h.handshake();
+        h.send(CLIENT, &bulk_pull_account(flags));
+        let mut balance = [0u8; 16];
+        balance[14] = 1; // 256 raw
+        let entry: Vec<u8> = match flags {
+            0 => cat(&[&hash, &amount]),
+            1 => source.to_vec(),
+            _ => cat(&[&hash, &amount, &source]),
+        };
+        let stream = cat(&[
+            &[0x55; 32],
+            &balance,
+            &entry,
+            &entry,
+            &vec![0u8; entry.len()],
+        ]);
+        h.send_split(SERVER, &stream, 31);
+        let ev = h.events();
+        assert!(anomalies(&ev).is_empty(), "flags {flags}: {:?}", anomalies(&ev));
+        let its = items(&ev);
+        assert_eq!(its.len(), 3, "flags {flags}");
+        assert_eq!(
+            its[0].entry,
+            Ok(StreamEntry::AccountFrontier {
+                frontier_hash: [0x55; 32],
+                balance: 256
+            })
+        );
+        let expected = match flags {
+            0 => StreamEntry::PendingEntry {
+                hash: Some(hash),
+                amount: Some(7),
+                source: None,
+            },
+            1 => StreamEntry::PendingEntry {
+                hash: None,
+                amount: None,
+                source: Some(source),
+            },
+            _ => StreamEntry::PendingEntry {
+                hash: Some(hash),
+                amount: Some(7),
+                source: Some(source),
+            },
+        };
+        assert_eq!(its[1].entry, Ok(expected.clone()));
+        assert_eq!(its[2].entry, Ok(expected));
+        assert_eq!(
+            its.iter().map(|i| i.index).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+        assert!(life(&ev).contains(&(
+            "end of bulk_pull_account".to_string(),
+            Some("valid: 3, invalid: 0".to_string())
+        )));
+    }
+}
+
+#[test]
+fn stream_closed_early_gets_an_end_event_with_a_note() {
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &bulk_pull(None));
+    h.send(SERVER, &cat(&[&state_block_item(), &state_block_item()[..10]]));
+    h.fin(SERVER);
+    let ev = h.events();
+    assert_eq!(items(&ev).len(), 1);
+    assert!(life(&ev).contains(&(
+        "end of bulk_pull".to_string(),
+        Some("valid: 1, invalid: 0; no terminator (10 bytes of an unfinished item): closed".to_string())
+    )));
+    // A reset ends the next request's stream too.
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &frontier_req());
+    h.send(SERVER, &frontier_entry(9));
+    h.rst(CLIENT);
+    let ev = h.events();
+    let l = life(&ev);
+    assert!(l.contains(&(
+        "end of frontier_req".to_string(),
+        Some("valid: 1, invalid: 0; no terminator: reset".to_string())
+    )));
+    assert_eq!(l.last().unwrap().0, "reset");
+}
+
+#[test]
+fn malformed_stream_entry_stops_the_stream_until_the_next_request() {
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &bulk_pull(None));
+    // Type byte 9 is no block type: the stream is lost.
+    h.send(SERVER, &cat(&[&state_block_item(), &[0x09], &[0xee; 40]]));
+    let ev = h.events();
+    let its = items(&ev);
+    assert_eq!(its.len(), 2);
+    assert!(its[0].entry.is_ok());
+    assert_eq!(its[1].index, 2);
+    assert_eq!(its[1].entry.as_ref().unwrap_err().code, "bad_block_type");
+    assert!(life(&ev).contains(&(
+        "end of bulk_pull".to_string(),
+        Some("valid: 1, invalid: 1; stopped at a malformed entry".to_string())
+    )));
+    assert_eq!(anomalies(&ev)[0].0, "stream_desync");
+    // More garbage is dropped; the next request gets its own stream.
+    h.send(SERVER, &[0xee; 30]);
+    h.send(CLIENT, &bulk_pull(None));
+    h.send(SERVER, &[0x01]);
+    let ev = h.events();
+    assert_eq!(
+        anomalies(&ev),
+        vec![(
+            "stream_desync",
+            "71 bytes of a lost headerless stream skipped".to_string()
+        )]
+    );
+    let id = messages(&ev)[0].id;
+    let end = connection_events(&ev)
+        .into_iter()
+        .find(|c| c.event == "end of bulk_pull")
+        .unwrap();
+    assert_eq!(end.message_id, Some(id));
+    assert_eq!(end.detail.as_deref(), Some("valid: 0, invalid: 0"));
+}
+
+#[test]
+fn server_bytes_before_the_request_wait_for_it() {
+    let mut h = Harness::new();
+    h.handshake();
+    // The server's answer is reassembled before the client's request (the request
+    // segment was captured late).
+    let stream = cat(&[&frontier_entry(3), &[0u8; 64]]);
+    h.send(SERVER, &stream);
+    assert!(items(&h.events()).is_empty());
+    h.send(CLIENT, &frontier_req());
+    let ev = h.events();
+    let msgs = messages(&ev);
+    let its = items(&ev);
+    assert_eq!(its.len(), 1);
+    assert_eq!(its[0].request_id, msgs[0].id);
+    assert!(life(&ev).contains(&(
+        "end of frontier_req".to_string(),
+        Some("valid: 1, invalid: 0".to_string())
+    )));
+}
+
+#[test]
+fn bootstrap_request_on_a_realtime_connection_gets_no_stream() {
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &handshake_query());
+    h.send(CLIENT, &frontier_req());
+    // The server goes on with realtime messages; they are not frontier entries.
+    h.send(SERVER, &telemetry_req());
+    let ev = h.events();
+    assert!(items(&ev).is_empty());
+    assert_eq!(
+        summary(&h, &ev),
+        vec![(CLIENT, 0x0a, 32), (CLIENT, 0x08, 40), (SERVER, 0x0c, 0)]
+    );
+}
+
+// ---------------------------------------------------------------- connection table
+
+#[test]
+fn connection_table_is_bounded() {
+    let limits = TcpLimits {
+        max_connections: 2,
+        ..TcpLimits::default()
+    };
+    let mut h = Harness::with_limits(limits);
+    for port in [40001u16, 40002, 40003] {
+        h.ends[CLIENT].1 = port;
+        h.handshake();
+        h.send(CLIENT, &handshake_query());
+    }
+    let ev = h.events();
+    let evicted: Vec<_> = connection_events(&ev)
+        .into_iter()
+        .filter(|c| c.event == "evicted")
+        .collect();
+    assert_eq!(evicted.len(), 1);
+    assert_eq!(evicted[0].meta.src_port, 40001);
+    assert_eq!(anomalies(&ev)[0].0, "tcp_evicted");
+    assert_eq!(h.tracker.table.len(), 2);
+}
+
+#[test]
+fn idle_connections_are_evicted_in_capture_time() {
+    let limits = TcpLimits {
+        idle_timeout_usec: 4_000,
+        ..TcpLimits::default()
+    };
+    let mut h = Harness::with_limits(limits);
+    h.handshake();
+    h.send(CLIENT, &handshake_query());
+    // Another connection keeps the capture going for 10 ms.
+    h.ends[CLIENT].1 = 40000;
+    for _ in 0..10 {
+        h.send(CLIENT, &telemetry_req());
+    }
+    let ev = h.events();
+    let evicted: Vec<_> = connection_events(&ev)
+        .into_iter()
+        .filter(|c| c.event == "evicted")
+        .collect();
+    assert_eq!(evicted.len(), 1);
+    assert_eq!(evicted[0].meta.src_port, 51000);
+}
+
+#[test]
+fn finish_flushes_open_connections() {
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &frontier_req());
+    h.send(SERVER, &frontier_entry(1));
+    h.finish();
+    let ev = h.events();
+    let l = life(&ev);
+    assert!(l.contains(&(
+        "end of frontier_req".to_string(),
+        Some("valid: 1, invalid: 0; no terminator: capture ended".to_string())
+    )));
+    assert_eq!(l.last().unwrap().0, "open at end of capture");
+}
+
+#[test]
+fn port_reuse_with_a_new_syn_starts_a_new_connection() {
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &telemetry_req());
+    h.fin(CLIENT);
+    h.fin(SERVER);
+    // Late retransmission of the old data: ignored.
+    let old = h.seq[CLIENT].wrapping_sub(9);
+    h.raw(CLIENT, old, "A", &telemetry_req());
+    h.seq = [100, 200];
+    h.handshake();
+    h.send(CLIENT, &frontier_req());
+    let ev = h.events();
+    assert_eq!(summary(&h, &ev), vec![(CLIENT, 0x0c, 0), (CLIENT, 0x08, 40)]);
+    let opens = life(&ev).into_iter().filter(|(e, _)| e == "open").count();
+    assert_eq!(opens, 2);
+}
