@@ -23,9 +23,7 @@ pub fn server_stream_for(payload: &Payload) -> Option<(StreamKind, u8)> {
     match payload {
         Payload::FrontierReq(_) => Some((StreamKind::Frontiers, 0)),
         Payload::BulkPull(_) => Some((StreamKind::Blocks, 0)),
-        Payload::BulkPullAccount(r) if r.flags <= 2 => {
-            Some((StreamKind::AccountFrontier, r.flags))
-        }
+        Payload::BulkPullAccount(r) if r.flags <= 2 => Some((StreamKind::AccountFrontier, r.flags)),
         _ => None,
     }
 }

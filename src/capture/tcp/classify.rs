@@ -10,7 +10,6 @@ pub const NODE_PORTS: [u16; 4] = [7075, 54000, 17075, 44000];
 pub const BULK_PULL: u8 = 0x06;
 pub const BULK_PUSH: u8 = 0x07;
 pub const FRONTIER_REQ: u8 = 0x08;
-pub const NODE_ID_HANDSHAKE: u8 = 0x0a;
 pub const BULK_PULL_ACCOUNT: u8 = 0x0b;
 
 /// The node's name of a message type, as used for per-message connection events.
@@ -66,20 +65,12 @@ pub fn mode_for_first_message(msg_type: u8) -> Mode {
 
 /// Ports known to be listening ports: the defaults, the servers of SYNs seen, and the
 /// ports that keepalives advertise. Bounded so that a hostile capture cannot grow it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct ListeningPorts {
     learned: HashSet<u16>,
 }
 
 const MAX_LEARNED_PORTS: usize = 4096;
-
-impl Default for ListeningPorts {
-    fn default() -> Self {
-        ListeningPorts {
-            learned: HashSet::new(),
-        }
-    }
-}
 
 impl ListeningPorts {
     pub fn contains(&self, port: u16) -> bool {
@@ -109,7 +100,8 @@ mod tests {
 
     #[test]
     fn first_message_decides_the_mode() {
-        assert_eq!(mode_for_first_message(NODE_ID_HANDSHAKE), Mode::Realtime);
+        // node_id_handshake
+        assert_eq!(mode_for_first_message(0x0a), Mode::Realtime);
         for t in [BULK_PULL, BULK_PUSH, FRONTIER_REQ, BULK_PULL_ACCOUNT] {
             assert_eq!(mode_for_first_message(t), Mode::Bootstrap);
         }

@@ -203,7 +203,12 @@ impl ConnectionTable {
         }
     }
 
-    pub fn on_segment(&mut self, seg: &TcpSegment<'_>, next_id: &mut u64, out: &mut VecDeque<Event>) {
+    pub fn on_segment(
+        &mut self,
+        seg: &TcpSegment<'_>,
+        next_id: &mut u64,
+        out: &mut VecDeque<Event>,
+    ) {
         self.last_frame = seg.frame;
         self.last_time = seg.time_usec;
         self.sweep_idle(seg, next_id, out);
@@ -226,7 +231,11 @@ impl ConnectionTable {
                 true
             }
             // A SYN with a new ISN on a live 4-tuple: the port was reused.
-            Some(c) => opens && c.client_isn != Some(seg.seq) && (c.client_isn.is_some() || c.reasm[d].started()),
+            Some(c) => {
+                opens
+                    && c.client_isn != Some(seg.seq)
+                    && (c.client_isn.is_some() || c.reasm[d].started())
+            }
         };
         let mut sink = Sink {
             frame: seg.frame,
@@ -294,7 +303,12 @@ impl ConnectionTable {
                 Reassembler::new(RETRANSMIT_CHECK_BYTES),
             ],
             session: Session::new(client, start_seen, limits.max_buffered_per_direction),
-            client_isn: (seg.syn && !seg.ack_flag).then_some(seg.seq),
+            // From a SYN-ACK alone the client's ISN is what it acknowledges minus one.
+            client_isn: match (seg.syn, seg.ack_flag) {
+                (true, false) => Some(seg.seq),
+                (true, true) => Some(seg.ack.wrapping_sub(1)),
+                _ => None,
+            },
             fin_reported: [false; 2],
             closed: false,
             last_time: seg.time_usec,
@@ -325,15 +339,22 @@ impl ConnectionTable {
         if map.len() < max {
             return;
         }
-        let mut by_age: Vec<(i64, u64, Key)> =
-            map.iter().map(|(k, c)| (c.last_time, c.serial, *k)).collect();
+        let mut by_age: Vec<(i64, u64, Key)> = map
+            .iter()
+            .map(|(k, c)| (c.last_time, c.serial, *k))
+            .collect();
         by_age.sort_unstable();
         let count = (max / 16).max(1).max(map.len() + 1 - max);
         for (_, _, key) in by_age.into_iter().take(count) {
             if let Some(mut conn) = map.remove(&key) {
                 let mut ctx = conn.ctx(sink);
-                let detail = format!("connection table full ({max} connections); least recently active");
-                ctx.anomaly(conn.session.client().unwrap_or(0), "tcp_evicted", detail.clone());
+                let detail =
+                    format!("connection table full ({max} connections); least recently active");
+                ctx.anomaly(
+                    conn.session.client().unwrap_or(0),
+                    "tcp_evicted",
+                    detail.clone(),
+                );
                 conn.end_with_event("evicted", "evicted", detail, &mut ctx);
             }
         }

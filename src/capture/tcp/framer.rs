@@ -3,8 +3,8 @@
 //! the header framing with its resynchronisation heuristic (PROTOCOL.md 6.5 step 7).
 
 use crate::protocol::{
-    decode_message, is_plausible_header, parse_header, payload_len, DecodeError, Header,
-    Malformed, Payload,
+    decode_message, is_plausible_header, parse_header, payload_len, DecodeError, Header, Malformed,
+    Payload,
 };
 
 /// Largest header-framed unit: header + MAX_MESSAGE_SIZE, plus the next header that
@@ -96,6 +96,9 @@ fn drop_all(pending: &mut Vec<u8>, rest: &[u8]) -> usize {
 }
 
 /// Result of looking for a message at the front of a header-framed stream.
+// The big variant is returned once per message and moved straight into its event;
+// boxing it would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum HeaderStep {
     /// A whole message: header, payload (or why it is malformed), bytes used.
@@ -139,9 +142,7 @@ pub fn resync(buf: &[u8], at_end: bool) -> Resync {
             return wait_or_skip(i, 8 - cand.len());
         }
         let len = if is_plausible_header(cand) {
-            parse_header(cand)
-                .ok()
-                .and_then(|h| payload_len(&h).ok())
+            parse_header(cand).ok().and_then(|h| payload_len(&h).ok())
         } else {
             None
         };
@@ -211,7 +212,12 @@ mod tests {
             run(&mut pending, b"cdddde", 100, &mut step);
         }
         assert_eq!(pending, b"e");
-        let expected: Vec<Vec<u8>> = vec![b"aaaa".into(), b"bbbb".into(), b"cccc".into(), b"dddd".into()];
+        let expected: Vec<Vec<u8>> = vec![
+            b"aaaa".into(),
+            b"bbbb".into(),
+            b"cccc".into(),
+            b"dddd".into(),
+        ];
         assert_eq!(seen, expected);
     }
 

@@ -8,8 +8,8 @@ use super::emit::{ConnInfo, Ctx};
 use super::framer::{self, HeaderStep, Resync, Step};
 use super::handshake::{self, HandshakeSide};
 use crate::capture::{Event, MessageEvent, StreamItemEvent};
-use crate::protocol::{decode_stream_entry, DecodeError, Header, Malformed, Payload, StreamEntry};
 use crate::protocol::StreamKind;
+use crate::protocol::{decode_stream_entry, DecodeError, Header, Malformed, Payload, StreamEntry};
 use std::collections::VecDeque;
 
 /// Requests waiting for their server stream; legacy clients send one at a time, so a
@@ -88,10 +88,6 @@ impl Session {
             max_hold,
             pump: [false; 2],
         }
-    }
-
-    pub fn mode(&self) -> Mode {
-        self.mode
     }
 
     pub fn client(&self) -> Option<usize> {
@@ -299,7 +295,12 @@ impl Session {
     fn queue_request(&mut self, client: usize, req: Request, ctx: &mut Ctx<'_>) {
         let server = 1 - client;
         if self.dirs[server].ended {
-            self.end_unanswered(server, req, "no terminator: server side already closed", ctx);
+            self.end_unanswered(
+                server,
+                req,
+                "no terminator: server side already closed",
+                ctx,
+            );
             return;
         }
         if self.requests.len() >= MAX_QUEUED_REQUESTS {
@@ -355,7 +356,10 @@ impl Session {
                 ctx.anomaly(
                     d,
                     "stream_desync",
-                    format!("{event}: item {} malformed ({m}); stream abandoned", s.index),
+                    format!(
+                        "{event}: item {} malformed ({m}); stream abandoned",
+                        s.index
+                    ),
                 );
                 ctx.out.push_back(Event::StreamItem(StreamItemEvent {
                     meta: ctx.meta(d),

@@ -14,7 +14,16 @@ const DEV: u8 = 0x41;
 const LIVE: u8 = 0x43;
 
 fn header(net: u8, msg_type: u8, ext: u16) -> Vec<u8> {
-    vec![0x52, net, 0x15, 0x15, 0x14, msg_type, ext as u8, (ext >> 8) as u8]
+    vec![
+        0x52,
+        net,
+        0x15,
+        0x15,
+        0x14,
+        msg_type,
+        ext as u8,
+        (ext >> 8) as u8,
+    ]
 }
 
 fn cat(parts: &[&[u8]]) -> Vec<u8> {
@@ -76,8 +85,7 @@ fn handshake_response() -> Vec<u8> {
 
 /// Example 2's state block with its stream type byte: `[06][216 bytes]`.
 fn state_block_item() -> Vec<u8> {
-    let publish = hex(
-        "52 41 15 15 14 03 00 06 b0 31 1e a5 57 08 d6 a5
+    let publish = hex("52 41 15 15 14 03 00 06 b0 31 1e a5 57 08 d6 a5
          3c 75 cd bf 88 30 02 59 c6 d0 18 52 2f e3 d4 d0
          a2 42 e4 31 f9 e8 b6 d0 04 27 0d 7f 11 c4 b2 b4
          72 f2 85 4c 5a 59 f2 a7 e8 42 26 ce 9e d7 99 de
@@ -90,8 +98,7 @@ fn state_block_item() -> Vec<u8> {
          fe 42 57 d4 8a 38 8b c3 e9 ec 0a c9 b1 32 8c 7b
          5d 8d e1 84 3b 25 9a d0 b8 50 ae d0 0a 19 86 7f
          10 df b7 f1 ab 12 e5 6d 22 b3 b3 48 51 a9 8e aa
-         2d a8 d3 02 b8 4a ee 03 00 00 00 00 00 00 04 1e",
-    );
+         2d a8 d3 02 b8 4a ee 03 00 00 00 00 00 00 04 1e");
     assert_eq!(publish.len(), 224);
     cat(&[&[0x06], &publish[8..]])
 }
@@ -104,7 +111,11 @@ fn frontier_req() -> Vec<u8> {
 /// bulk_pull of the dev genesis account: 72 bytes, or 80 with the count extension.
 fn bulk_pull(count: Option<u32>) -> Vec<u8> {
     let ext = if count.is_some() { 0x0001 } else { 0 };
-    let mut m = cat(&[&header(LIVE, 0x06, ext), &hex(DEV_GENESIS_ACCOUNT), &[0u8; 32]]);
+    let mut m = cat(&[
+        &header(LIVE, 0x06, ext),
+        &hex(DEV_GENESIS_ACCOUNT),
+        &[0u8; 32],
+    ]);
     if let Some(c) = count {
         m.push(0);
         m.extend_from_slice(&c.to_le_bytes());
@@ -121,7 +132,12 @@ fn bulk_push() -> Vec<u8> {
 fn bulk_pull_account(flags: u8) -> Vec<u8> {
     let mut min = [0u8; 16];
     min[15] = 1;
-    cat(&[&header(DEV, 0x0b, 0), &hex(DEV_GENESIS_ACCOUNT), &min, &[flags]])
+    cat(&[
+        &header(DEV, 0x0b, 0),
+        &hex(DEV_GENESIS_ACCOUNT),
+        &min,
+        &[flags],
+    ])
 }
 
 fn frontier_entry(n: u8) -> Vec<u8> {
@@ -182,14 +198,15 @@ impl Harness {
             rst: flags.contains('R'),
             payload,
         };
-        self.tracker.on_segment(&seg, &mut self.next_id, &mut self.out);
+        self.tracker
+            .on_segment(&seg, &mut self.next_id, &mut self.out);
     }
 
     fn handshake(&mut self) {
         let (c, s) = (self.seq[CLIENT], self.seq[SERVER]);
         self.raw(CLIENT, c, "S", &[]);
-        self.raw(SERVER, s, "SA", &[]);
         self.seq[CLIENT] = c.wrapping_add(1);
+        self.raw(SERVER, s, "SA", &[]); // acknowledges ISN + 1
         self.seq[SERVER] = s.wrapping_add(1);
     }
 
@@ -333,7 +350,10 @@ fn realtime_handshake_then_coalesced_and_byte_split_messages() {
     match &msgs[2].payload {
         Ok(Payload::Keepalive(k)) => {
             assert_eq!(k.peers[0].port, 7075);
-            assert_eq!(k.peers[1].addr[..], hex("00000000000000000000ffffcb007105")[..]);
+            assert_eq!(
+                k.peers[1].addr[..],
+                hex("00000000000000000000ffffcb007105")[..]
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -373,7 +393,10 @@ fn header_split_across_segments() {
     h.send(CLIENT, &cat(&[&ka[8..], &telemetry_req()[..3]]));
     h.send(CLIENT, &telemetry_req()[3..]);
     let ev = h.events();
-    assert_eq!(summary(&h, &ev), vec![(CLIENT, 0x02, 144), (CLIENT, 0x0c, 0)]);
+    assert_eq!(
+        summary(&h, &ev),
+        vec![(CLIENT, 0x02, 144), (CLIENT, 0x0c, 0)]
+    );
     assert!(anomalies(&ev).is_empty());
 }
 
@@ -417,7 +440,10 @@ fn out_of_order_segments_are_reordered() {
     assert!(messages(&h.events()).is_empty());
     h.raw(CLIENT, start, "A", &data[..4]);
     let ev = h.events();
-    assert_eq!(summary(&h, &ev), vec![(CLIENT, 0x0c, 0), (CLIENT, 0x02, 144)]);
+    assert_eq!(
+        summary(&h, &ev),
+        vec![(CLIENT, 0x0c, 0), (CLIENT, 0x02, 144)]
+    );
     // Both completed by the segment that filled the hole.
     assert!(messages(&ev).iter().all(|m| m.meta.frame == h.frame));
 }
@@ -431,14 +457,23 @@ fn mid_stream_capture_resyncs_on_a_confirmed_header() {
     let data = cat(&[&ka[100..], &confirm_req(), &telemetry_req()]);
     h.send(SERVER, &data);
     let ev = h.events();
-    assert_eq!(summary(&h, &ev), vec![(SERVER, 0x04, 64), (SERVER, 0x0c, 0)]);
+    assert_eq!(
+        summary(&h, &ev),
+        vec![(SERVER, 0x04, 64), (SERVER, 0x0c, 0)]
+    );
     let a = anomalies(&ev);
     assert_eq!(
         a,
-        vec![("resync", "52 bytes skipped to the next plausible header".to_string())]
+        vec![(
+            "resync",
+            "52 bytes skipped to the next plausible header".to_string()
+        )]
     );
     let l = life(&ev);
-    assert_eq!(l[0], ("open".to_string(), Some("start not captured".to_string())));
+    assert_eq!(
+        l[0],
+        ("open".to_string(), Some("start not captured".to_string()))
+    );
     let open = connection_events(&ev)[0].meta.clone();
     assert_eq!(h.side(&open), CLIENT);
 }
@@ -472,7 +507,10 @@ fn lost_data_is_a_gap_then_resync() {
     // The 20 bytes before the hole and the 112 after it are skipped.
     assert_eq!(
         a[1],
-        ("resync", "132 bytes skipped to the next plausible header".to_string())
+        (
+            "resync",
+            "132 bytes skipped to the next plausible header".to_string()
+        )
     );
     assert_eq!(
         summary(&h, &ev),
@@ -514,7 +552,10 @@ fn bootstrap_frontiers_then_bulk_push_on_one_connection() {
     h.fin(SERVER);
     let ev = h.events();
     assert!(anomalies(&ev).is_empty(), "{:?}", anomalies(&ev));
-    assert_eq!(summary(&h, &ev), vec![(CLIENT, 0x08, 40), (CLIENT, 0x07, 0)]);
+    assert_eq!(
+        summary(&h, &ev),
+        vec![(CLIENT, 0x08, 40), (CLIENT, 0x07, 0)]
+    );
     let msgs = messages(&ev);
     let (fr_id, push_id) = (msgs[0].id, msgs[1].id);
     let its = items(&ev);
@@ -547,7 +588,14 @@ fn bootstrap_frontiers_then_bulk_push_on_one_connection() {
     let ends: Vec<_> = connection_events(&ev)
         .into_iter()
         .filter(|c| c.event.starts_with("end of"))
-        .map(|c| (c.event.clone(), c.detail.clone(), c.message_id, h.side(&c.meta)))
+        .map(|c| {
+            (
+                c.event.clone(),
+                c.detail.clone(),
+                c.message_id,
+                h.side(&c.meta),
+            )
+        })
         .collect();
     assert_eq!(
         ends,
@@ -566,7 +614,10 @@ fn bootstrap_frontiers_then_bulk_push_on_one_connection() {
             ),
         ]
     );
-    let closes: Vec<_> = life(&ev).into_iter().filter(|(e, _)| e == "close").collect();
+    let closes: Vec<_> = life(&ev)
+        .into_iter()
+        .filter(|(e, _)| e == "close")
+        .collect();
     assert_eq!(closes.len(), 2);
 }
 
@@ -575,7 +626,10 @@ fn bulk_pull_with_count_then_blocks() {
     let mut h = Harness::new();
     h.handshake();
     h.send(CLIENT, &bulk_pull(Some(128)));
-    h.send(SERVER, &cat(&[&state_block_item(), &state_block_item()[..100]]));
+    h.send(
+        SERVER,
+        &cat(&[&state_block_item(), &state_block_item()[..100]]),
+    );
     h.send(SERVER, &cat(&[&state_block_item()[100..], &[0x01]]));
     let ev = h.events();
     assert!(anomalies(&ev).is_empty(), "{:?}", anomalies(&ev));
@@ -589,7 +643,9 @@ fn bulk_pull_with_count_then_blocks() {
     let its = items(&ev);
     assert_eq!(its.len(), 2);
     assert_eq!(its[1].index, 2);
-    assert!(its.iter().all(|i| i.request_id == msgs[0].id && i.request_type == 0x06));
+    assert!(its
+        .iter()
+        .all(|i| i.request_id == msgs[0].id && i.request_type == 0x06));
     assert!(life(&ev).contains(&(
         "end of bulk_pull".to_string(),
         Some("valid: 2, invalid: 0".to_string())
@@ -622,7 +678,11 @@ fn bulk_pull_account_flags_0_1_2() {
         ]);
         h.send_split(SERVER, &stream, 31);
         let ev = h.events();
-        assert!(anomalies(&ev).is_empty(), "flags {flags}: {:?}", anomalies(&ev));
+        assert!(
+            anomalies(&ev).is_empty(),
+            "flags {flags}: {:?}",
+            anomalies(&ev)
+        );
         let its = items(&ev);
         assert_eq!(its.len(), 3, "flags {flags}");
         assert_eq!(
@@ -667,13 +727,19 @@ fn stream_closed_early_gets_an_end_event_with_a_note() {
     let mut h = Harness::new();
     h.handshake();
     h.send(CLIENT, &bulk_pull(None));
-    h.send(SERVER, &cat(&[&state_block_item(), &state_block_item()[..10]]));
+    h.send(
+        SERVER,
+        &cat(&[&state_block_item(), &state_block_item()[..10]]),
+    );
     h.fin(SERVER);
     let ev = h.events();
     assert_eq!(items(&ev).len(), 1);
     assert!(life(&ev).contains(&(
         "end of bulk_pull".to_string(),
-        Some("valid: 1, invalid: 0; no terminator (10 bytes of an unfinished item): closed".to_string())
+        Some(
+            "valid: 1, invalid: 0; no terminator (10 bytes of an unfinished item): closed"
+                .to_string()
+        )
     )));
     // A reset ends the next request's stream too.
     let mut h = Harness::new();
@@ -844,7 +910,125 @@ fn port_reuse_with_a_new_syn_starts_a_new_connection() {
     h.handshake();
     h.send(CLIENT, &frontier_req());
     let ev = h.events();
-    assert_eq!(summary(&h, &ev), vec![(CLIENT, 0x0c, 0), (CLIENT, 0x08, 40)]);
+    assert_eq!(
+        summary(&h, &ev),
+        vec![(CLIENT, 0x0c, 0), (CLIENT, 0x08, 40)]
+    );
     let opens = life(&ev).into_iter().filter(|(e, _)| e == "open").count();
     assert_eq!(opens, 2);
+}
+
+#[test]
+fn syn_ack_first_then_reordered_syn_is_the_same_connection() {
+    let mut h = Harness::new();
+    let (c, s) = (h.seq[CLIENT], h.seq[SERVER]);
+    h.seq[CLIENT] = c.wrapping_add(1);
+    h.raw(SERVER, s, "SA", &[]); // acknowledges ISN + 1
+    h.raw(CLIENT, c, "S", &[]);
+    h.seq[SERVER] = s.wrapping_add(1);
+    h.send(CLIENT, &handshake_query());
+    let ev = h.events();
+    assert_eq!(summary(&h, &ev), vec![(CLIENT, 0x0a, 32)]);
+    let l = life(&ev);
+    assert_eq!(
+        l,
+        vec![(
+            "open".to_string(),
+            Some("SYN-ACK (SYN not captured)".to_string())
+        )]
+    );
+    assert_eq!(h.side(&connection_events(&ev)[0].meta), CLIENT);
+}
+
+#[test]
+fn large_segments_are_not_truncated() {
+    // A 64 KB GRO segment of frontier entries (the original tool's 4 KB buffer
+    // corrupted these, bug B11).
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &frontier_req());
+    let mut stream = Vec::new();
+    for i in 0..1000u32 {
+        stream.extend_from_slice(&frontier_entry((i % 200) as u8 + 1));
+    }
+    stream.extend_from_slice(&[0u8; 64]);
+    h.send(SERVER, &stream);
+    let ev = h.events();
+    assert_eq!(items(&ev).len(), 1000);
+    assert_eq!(items(&ev)[999].index, 1000);
+    assert!(life(&ev).contains(&(
+        "end of frontier_req".to_string(),
+        Some("valid: 1000, invalid: 0".to_string())
+    )));
+}
+
+/// xorshift64*, so the test is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+#[test]
+fn arbitrary_segments_never_panic() {
+    let pieces = [
+        keepalive(),
+        confirm_req(),
+        telemetry_req(),
+        handshake_query(),
+        handshake_response(),
+        frontier_req(),
+        bulk_pull(Some(5)),
+        bulk_push(),
+        bulk_pull_account(2),
+        state_block_item(),
+        frontier_entry(4),
+        vec![0x01],
+        vec![0u8; 64],
+    ];
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    for round in 0..40 {
+        let limits = TcpLimits {
+            max_buffered_per_direction: 1 + (rng.next() % 3000) as usize,
+            max_connections: 1 + (rng.next() % 4) as usize,
+            idle_timeout_usec: 1 + (rng.next() % 50_000) as i64,
+        };
+        let mut h = Harness::with_limits(limits);
+        for _ in 0..300 {
+            let d = (rng.next() % 2) as usize;
+            h.ends[CLIENT].1 = 51000 + (rng.next() % 3) as u16;
+            let mut payload = Vec::new();
+            for _ in 0..rng.next() % 4 {
+                let p = &pieces[(rng.next() % pieces.len() as u64) as usize];
+                let a = (rng.next() % (p.len() as u64 + 1)) as usize;
+                let b = a + (rng.next() % ((p.len() - a) as u64 + 1)) as usize;
+                payload.extend_from_slice(if rng.next() % 3 == 0 { &p[a..b] } else { p });
+            }
+            if rng.next() % 5 == 0 {
+                for byte in payload.iter_mut() {
+                    if rng.next() % 50 == 0 {
+                        *byte = rng.next() as u8;
+                    }
+                }
+            }
+            let flags = ["A", "A", "A", "A", "S", "SA", "FA", "R"][(rng.next() % 8) as usize];
+            let seq = match rng.next() % 4 {
+                0 => rng.next() as u32,
+                1 => h.seq[d].wrapping_sub((rng.next() % 500) as u32),
+                _ => h.seq[d],
+            };
+            h.raw(d, seq, flags, &payload);
+            h.seq[d] = seq.wrapping_add(payload.len() as u32);
+        }
+        h.finish();
+        let ev = h.events();
+        // Ids are handed out once each, in order.
+        let ids: Vec<u64> = messages(&ev).iter().map(|m| m.id).collect();
+        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "round {round}");
+    }
 }
