@@ -72,6 +72,11 @@ impl Connection {
         }
     }
 
+    /// A SYN from side `d` with a new ISN on this live 4-tuple: the port was reused.
+    fn is_new_syn(&self, d: usize, seq: u32) -> bool {
+        self.client_isn != Some(seq) && (self.client_isn.is_some() || self.reasm[d].started())
+    }
+
     fn side_name(&self, d: usize) -> &'static str {
         match self.session.client() {
             Some(c) if c == d => "client",
@@ -216,6 +221,24 @@ impl ConnectionTable {
         let dst = (seg.dst_ip, seg.dst_port);
         let (key, d) = Key::of(src, dst);
         let opens = seg.syn && !seg.ack_flag;
+        // Fast path, one lookup: a segment of a live connection that is not a new SYN.
+        if let Some(conn) = self.map.get_mut(&key) {
+            if !conn.closed && !(opens && conn.is_new_syn(d, seg.seq)) {
+                let mut sink = Sink {
+                    frame: seg.frame,
+                    time_usec: seg.time_usec,
+                    next_id,
+                    out,
+                    listening: &mut self.listening,
+                };
+                if seg.syn {
+                    let server = if seg.ack_flag { d } else { 1 - d };
+                    sink.listening.learn(conn.ends[server].1);
+                }
+                conn.segment(d, seg, &self.limits, &mut sink);
+                return;
+            }
+        }
         let replace = match self.map.get(&key) {
             None => {
                 if !seg.syn && seg.payload.is_empty() {
@@ -230,12 +253,7 @@ impl ConnectionTable {
                 }
                 true
             }
-            // A SYN with a new ISN on a live 4-tuple: the port was reused.
-            Some(c) => {
-                opens
-                    && c.client_isn != Some(seg.seq)
-                    && (c.client_isn.is_some() || c.reasm[d].started())
-            }
+            Some(c) => opens && c.is_new_syn(d, seg.seq),
         };
         let mut sink = Sink {
             frame: seg.frame,

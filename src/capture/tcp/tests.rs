@@ -1032,3 +1032,46 @@ fn arbitrary_segments_never_panic() {
         assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "round {round}");
     }
 }
+
+/// Throughput of the realtime path: `cargo test --release --lib throughput -- --ignored
+/// --nocapture`.
+#[test]
+#[ignore]
+fn throughput() {
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &handshake_query());
+    let one = cat(&[
+        &keepalive(),
+        &confirm_req(),
+        &telemetry_req(),
+        &confirm_req(),
+    ]);
+    let stream: Vec<u8> = (0..200_000).flat_map(|_| one.iter().copied()).collect();
+    h.events();
+    // Baseline: the decoder alone over the same bytes.
+    let start = std::time::Instant::now();
+    let (mut at, mut decoded) = (0, 0);
+    while let Ok((_, p, n)) = crate::protocol::decode_message(&stream[at..]) {
+        decoded += usize::from(p.is_ok());
+        at += n;
+    }
+    println!("decoder alone: {decoded} messages in {:?}", start.elapsed());
+    let start = std::time::Instant::now();
+    let first = h.next_id;
+    for seg in stream.chunks(1448) {
+        h.send(CLIENT, seg);
+        h.out.clear();
+    }
+    let el = start.elapsed();
+    let count = (h.next_id - first) as usize;
+    assert_eq!(count, 800_000);
+    println!("size of Event: {}", std::mem::size_of::<Event>());
+    println!(
+        "{} MB, {count} messages in {:?}: {:.0} MB/s, {:.0} ns/message",
+        stream.len() / 1_000_000,
+        el,
+        stream.len() as f64 / el.as_secs_f64() / 1e6,
+        el.as_nanos() as f64 / count as f64
+    );
+}
