@@ -21,8 +21,11 @@ pub(crate) fn decode(
     }
     let (rest, (account, signature, timestamp_raw)) =
         run(what, (bytes::<32>, bytes::<64>, le_u64), payload)?;
-    let (hashes, block) = match h.block_type() {
-        1 => {
+    let bt = h.block_type();
+    // Block types 2..6 are the legacy vote-by-block; any other value is a vote by hash
+    // (V24+ nodes ignore the field; V27 rebroadcasts are seen with block type 0).
+    let (hashes, block) = match block_size(bt) {
+        None => {
             let count = if udp_legacy {
                 // Before V19 the hashes run to the end of the datagram.
                 if rest.len() % 32 != 0 {
@@ -49,13 +52,7 @@ pub(crate) fn decode(
             }
             (hashes, None)
         }
-        bt => {
-            let size = block_size(bt).ok_or_else(|| {
-                malformed(
-                    "bad_block_type",
-                    format!("block type {bt} in confirm_ack is not 1..6"),
-                )
-            })?;
+        Some(size) => {
             exact_len(what, payload, VOTE_HEADER_SIZE + size)?;
             (Vec::new(), Some(parse_block(bt, rest, what)?.1))
         }

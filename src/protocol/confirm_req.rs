@@ -11,9 +11,11 @@ pub(crate) fn decode(
     payload: &[u8],
     udp_legacy: bool,
 ) -> Result<ConfirmReq, Malformed> {
-    match h.block_type() {
-        1 if udp_legacy => decode_v18(payload),
-        1 => {
+    let bt = h.block_type();
+    match block_size(bt) {
+        // Not 2..6: by hash (the node sets 1, but only the legacy values 2..6 matter).
+        None if udp_legacy => decode_v18(payload),
+        None => {
             let count = h.item_count().unwrap_or(0) as usize;
             exact_len("confirm_req", payload, 64 * count)?;
             let mut pairs = Vec::with_capacity(count);
@@ -29,13 +31,7 @@ pub(crate) fn decode(
                 v18_body_count: false,
             })
         }
-        bt => {
-            let size = block_size(bt).ok_or_else(|| {
-                malformed(
-                    "bad_block_type",
-                    format!("block type {bt} in confirm_req is not 1..6"),
-                )
-            })?;
+        Some(size) => {
             exact_len("confirm_req", payload, size)?;
             Ok(ConfirmReq::Block(
                 parse_block(bt, payload, "confirm_req")?.1,

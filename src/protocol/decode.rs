@@ -97,8 +97,8 @@ pub fn decode_datagram(buf: &[u8]) -> Option<(Header, Result<Payload, Malformed>
         return None;
     }
     let body = buf.get(HEADER_SIZE..).unwrap_or_default();
-    let by_hash =
-        h.block_type() == 1 && matches!(h.msg_type, header::CONFIRM_REQ | header::CONFIRM_ACK);
+    let by_hash = block::block_size(h.block_type()).is_none()
+        && matches!(h.msg_type, header::CONFIRM_REQ | header::CONFIRM_ACK);
     if h.version_using <= 16 && by_hash {
         // Proto ≤ 16: the vote's hashes run to the end of the datagram and the V18
         // confirm_req has its own count byte; the decoders check the ends themselves.

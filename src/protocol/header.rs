@@ -151,14 +151,11 @@ pub fn payload_len(h: &Header) -> Result<usize, Malformed> {
     let len = match h.msg_type {
         KEEPALIVE => 144,
         PUBLISH => block_size(bt).ok_or_else(|| bad_block_type(h, "2..6"))?,
-        CONFIRM_REQ => match bt {
-            1 => 64 * count,
-            _ => block_size(bt).ok_or_else(|| bad_block_type(h, "1..6"))?,
-        },
-        CONFIRM_ACK => match bt {
-            1 => 104 + 32 * count,
-            _ => 104 + block_size(bt).ok_or_else(|| bad_block_type(h, "1..6"))?,
-        },
+        // Block types 2..6 are the legacy block forms; any other value is the by-hash
+        // form: V24+/V26+ nodes ignore the block type of confirm messages, and V27
+        // nodes do send rebroadcast votes with block type 0.
+        CONFIRM_REQ => block_size(bt).unwrap_or(64 * count),
+        CONFIRM_ACK => 104 + block_size(bt).unwrap_or(32 * count),
         BULK_PULL => 64 + if ext & 1 != 0 { 8 } else { 0 },
         BULK_PUSH => 0,
         FRONTIER_REQ => 40,
