@@ -7,7 +7,10 @@ use std::path::PathBuf;
 
 /// The repository root (two levels above this crate).
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// The built extension, without its file suffix as users pass it to `.load`.
@@ -41,7 +44,8 @@ pub fn connect() -> Connection {
     // SAFETY: loading our own extension, built from this repository.
     unsafe {
         let _guard = LoadExtensionGuard::new(&conn).expect("enable extension loading");
-        conn.load_extension(extension_path(), None::<&str>).expect("load libnanocap");
+        conn.load_extension(extension_path(), None::<&str>)
+            .expect("load libnanocap");
     }
     conn
 }
@@ -72,13 +76,17 @@ pub fn value_text(v: &Value) -> String {
         Value::Integer(i) => i.to_string(),
         Value::Real(r) => r.to_string(),
         Value::Text(t) => t.clone(),
-        Value::Blob(b) => format!("x'{}'", b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
+        Value::Blob(b) => format!(
+            "x'{}'",
+            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+        ),
     }
 }
 
 /// A single value of a one-row, one-column query.
 pub fn scalar(conn: &Connection, sql: &str) -> Value {
-    conn.query_row(sql, [], |r| r.get::<_, Value>(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    conn.query_row(sql, [], |r| r.get::<_, Value>(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 /// SQL string literal for a path.
