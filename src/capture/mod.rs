@@ -11,3 +11,5 @@ pub mod tcp;
 pub use event::*;
 pub use flow::flow_key;
 pub use pipeline::{OpenError, Pipeline, PipelineStats};
+pub mod time;
+pub use time::format_time_usec;

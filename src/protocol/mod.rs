@@ -74,3 +74,5 @@ impl std::fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+pub mod pending;
+pub use pending::*;
