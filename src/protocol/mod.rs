@@ -74,5 +74,3 @@ impl std::fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
-pub mod pending;
-pub use pending::*;

@@ -1,10 +1,9 @@
 //! `nano_blocks(path)`: every block, wherever it was carried.
 
-use super::json::block_type_name;
 use super::table::{Col, ScanState, TableDef};
 use super::values::*;
 use crate::capture::{Event, PacketMeta};
-use crate::protocol::{AscPullAckBody, Block, ConfirmReq, Payload, StreamEntry};
+use crate::protocol::{block_type_name, AscPullAckBody, Block, ConfirmReq, Payload, StreamEntry};
 use rusqlite::types::Value;
 
 columns!(C {
@@ -135,7 +134,7 @@ impl TableDef for Blocks {
             C::RequestId => r.request_id.map_or(Value::Null, u64_value),
             C::ItemIndex => r.index.map_or(Value::Null, u64_value),
             C::BlockType => int(b.block_type() as u8),
-            C::TypeName => text(block_type_name(b.block_type())),
+            C::TypeName => block_type_name(b.block_type() as u8).map_or(Value::Null, text),
             C::Hash => hex(&b.hash()),
             C::Account => b.account().map_or(Value::Null, |a| account(&a)),
             C::Previous => match b {

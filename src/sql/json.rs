@@ -14,7 +14,7 @@ fn acct(k: &[u8; 32]) -> Value {
 
 pub fn block_json(b: &Block, network: u16) -> Value {
     let mut m = Map::new();
-    m.insert("type".into(), json!(block_type_name(b.block_type())));
+    m.insert("type".into(), json!(block_type_name(b.block_type() as u8)));
     m.insert("hash".into(), h(&b.hash()));
     match b {
         Block::Send(s) => {
@@ -49,16 +49,6 @@ pub fn block_json(b: &Block, network: u16) -> Value {
     m.insert("work".into(), json!(format!("{:016x}", b.work())));
     m.insert("work_valid".into(), json!(b.work_valid(network)));
     Value::Object(m)
-}
-
-pub fn block_type_name(t: BlockType) -> &'static str {
-    match t {
-        BlockType::Send => "send",
-        BlockType::Receive => "receive",
-        BlockType::Open => "open",
-        BlockType::Change => "change",
-        BlockType::State => "state",
-    }
 }
 
 fn endpoint(e: &Endpoint) -> Value {
