@@ -93,3 +93,51 @@ pub fn scalar(conn: &Connection, sql: &str) -> Value {
 pub fn lit(p: &std::path::Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', "''"))
 }
+
+/// Writes a classic pcap (Ethernet) with one IPv4 UDP datagram per payload, from
+/// 10.0.0.1:7075 to 10.0.0.2:7075, one second apart starting at 2024-01-01.
+/// For tests that need exact bytes on the wire, such as PROTOCOL.md's examples.
+pub fn write_udp_pcap(path: &std::path::Path, payloads: &[Vec<u8>]) {
+    let forward: Vec<(bool, Vec<u8>)> = payloads.iter().map(|p| (true, p.clone())).collect();
+    write_udp_pcap_both_ways(path, &forward);
+}
+
+/// Like `write_udp_pcap`, but each payload says its direction: `true` from
+/// 10.0.0.1 to 10.0.0.2, `false` back.
+pub fn write_udp_pcap_both_ways(path: &std::path::Path, payloads: &[(bool, Vec<u8>)]) {
+    use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
+    use pcap_file::DataLink;
+    let file = std::fs::File::create(path).expect("create pcap");
+    let header = PcapHeader { datalink: DataLink::ETHERNET, ..Default::default() };
+    let mut w = PcapWriter::with_header(file, header).expect("pcap header");
+    for (i, (forward, payload)) in payloads.iter().enumerate() {
+        let (a, b) = if *forward { ([10, 0, 0, 1], [10, 0, 0, 2]) } else { ([10, 0, 0, 2], [10, 0, 0, 1]) };
+        let builder = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+            .ipv4(a, b, 64)
+            .udp(7075, 7075);
+        let mut frame = Vec::with_capacity(builder.size(payload.len()));
+        builder.write(&mut frame, payload).expect("build frame");
+        let ts = std::time::Duration::from_secs(1_704_067_200 + i as u64);
+        w.write_packet(&PcapPacket::new(ts, frame.len() as u32, &frame)).expect("write packet");
+    }
+}
+
+/// Bytes from a hex dump such as PROTOCOL.md prints: offsets (`0000:`) and
+/// whitespace are ignored.
+pub fn hex_dump(text: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let data = match line.split_once(':') {
+            Some((_, rest)) => rest,
+            None => line,
+        };
+        for tok in data.split_whitespace() {
+            out.push(u8::from_str_radix(tok, 16).unwrap_or_else(|_| panic!("bad hex {tok}")));
+        }
+    }
+    out
+}
+
+pub fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+}
