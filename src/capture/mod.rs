@@ -16,6 +16,9 @@ pub mod tcp;
 pub mod time;
 pub mod udp;
 
+#[cfg(test)]
+mod tests;
+
 pub use event::*;
 pub use flow::flow_key;
 pub use pipeline::{OpenError, Pipeline, PipelineOptions, PipelineStats};
