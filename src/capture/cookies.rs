@@ -95,12 +95,7 @@ mod tests {
     use crate::capture::{PacketMeta, Transport};
     use crate::protocol::{HandshakeResponse, Header, NodeIdHandshake};
 
-    fn handshake(
-        src: &str,
-        dst: &str,
-        query: Option<[u8; 32]>,
-        response: bool,
-    ) -> MessageEvent {
+    fn handshake(src: &str, dst: &str, query: Option<[u8; 32]>, response: bool) -> MessageEvent {
         let (s, d): (IpAddr, IpAddr) = (src.parse().unwrap(), dst.parse().unwrap());
         MessageEvent {
             id: 1,

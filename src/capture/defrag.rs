@@ -118,7 +118,13 @@ impl Defrag {
 
         if !self.partials.contains_key(&key) {
             if self.partials.len() >= self.limits.max_datagrams.max(1) {
-                self.evict_oldest(None, "too many datagrams in progress", frame, time_usec, out);
+                self.evict_oldest(
+                    None,
+                    "too many datagrams in progress",
+                    frame,
+                    time_usec,
+                    out,
+                );
             }
             let data = self.pool.pop().unwrap_or_default();
             if self.partials.is_empty() || time_usec < self.earliest_usec {
@@ -190,7 +196,13 @@ impl Defrag {
             return Some(done.data);
         }
         while self.bytes > self.limits.max_bytes && self.partials.len() > 1 {
-            self.evict_oldest(Some(key), "reassembly byte budget exceeded", frame, time_usec, out);
+            self.evict_oldest(
+                Some(key),
+                "reassembly byte budget exceeded",
+                frame,
+                time_usec,
+                out,
+            );
         }
         None
     }
@@ -377,7 +389,12 @@ mod tests {
         let mut d = Defrag::new(DefragLimits::default());
         let mut out = VecDeque::new();
         for (i, &(off, more)) in parts.iter().enumerate() {
-            let r = d.add(&frag(7, off, more, &data[off..off + 8]), i as u64 + 1, 0, &mut out);
+            let r = d.add(
+                &frag(7, off, more, &data[off..off + 8]),
+                i as u64 + 1,
+                0,
+                &mut out,
+            );
             if i < 2 {
                 assert!(r.is_none());
             } else {
@@ -396,11 +413,25 @@ mod tests {
         let other: Vec<u8> = (100u8..116).collect();
         let mut d = Defrag::new(DefragLimits::default());
         let mut out = VecDeque::new();
-        assert!(d.add(&frag(1, 16, false, &data[16..]), 1, 0, &mut out).is_none());
-        assert!(d.add(&frag(2, 8, false, &other[8..]), 2, 0, &mut out).is_none());
-        assert!(d.add(&frag(1, 0, true, &data[..8]), 3, 0, &mut out).is_none());
-        assert_eq!(d.add(&frag(2, 0, true, &other[..8]), 4, 0, &mut out).unwrap(), other);
-        assert_eq!(d.add(&frag(1, 8, true, &data[8..16]), 5, 0, &mut out).unwrap(), data);
+        assert!(d
+            .add(&frag(1, 16, false, &data[16..]), 1, 0, &mut out)
+            .is_none());
+        assert!(d
+            .add(&frag(2, 8, false, &other[8..]), 2, 0, &mut out)
+            .is_none());
+        assert!(d
+            .add(&frag(1, 0, true, &data[..8]), 3, 0, &mut out)
+            .is_none());
+        assert_eq!(
+            d.add(&frag(2, 0, true, &other[..8]), 4, 0, &mut out)
+                .unwrap(),
+            other
+        );
+        assert_eq!(
+            d.add(&frag(1, 8, true, &data[8..16]), 5, 0, &mut out)
+                .unwrap(),
+            data
+        );
         assert!(out.is_empty());
     }
 
@@ -410,15 +441,26 @@ mod tests {
         let mut d = Defrag::new(DefragLimits::default());
         let mut out = VecDeque::new();
         // 0..16, then 8..24 (overlap 8..16 identical) completes.
-        assert!(d.add(&frag(1, 0, true, &data[..16]), 1, 0, &mut out).is_none());
-        assert_eq!(d.add(&frag(1, 8, false, &data[8..]), 2, 0, &mut out).unwrap(), data);
+        assert!(d
+            .add(&frag(1, 0, true, &data[..16]), 1, 0, &mut out)
+            .is_none());
+        assert_eq!(
+            d.add(&frag(1, 8, false, &data[8..]), 2, 0, &mut out)
+                .unwrap(),
+            data
+        );
         assert!(out.is_empty());
 
         // 0..16, then a last fragment 8..24 whose first 8 bytes differ: first wins.
         let mut bad = data[8..].to_vec();
         bad[0] = 0xff;
-        assert!(d.add(&frag(2, 0, true, &data[..16]), 3, 0, &mut out).is_none());
-        assert_eq!(d.add(&frag(2, 8, false, &bad), 4, 0, &mut out).unwrap(), data);
+        assert!(d
+            .add(&frag(2, 0, true, &data[..16]), 3, 0, &mut out)
+            .is_none());
+        assert_eq!(
+            d.add(&frag(2, 8, false, &bad), 4, 0, &mut out).unwrap(),
+            data
+        );
         assert_eq!(anomalies(&out), vec![("frag_overlap", 4)]);
     }
 
@@ -427,11 +469,20 @@ mod tests {
         let (data, _) = pieces();
         let mut d = Defrag::new(DefragLimits::default());
         let mut out = VecDeque::new();
-        assert!(d.add(&frag(1, 0, true, &data[..8]), 1, 0, &mut out).is_none());
-        assert!(d.add(&frag(1, 16, false, &data[16..]), 2, 0, &mut out).is_none());
-        assert!(d.add(&frag(1, 16, false, &data[16..]), 3, 0, &mut out).is_none());
+        assert!(d
+            .add(&frag(1, 0, true, &data[..8]), 1, 0, &mut out)
+            .is_none());
+        assert!(d
+            .add(&frag(1, 16, false, &data[16..]), 2, 0, &mut out)
+            .is_none());
+        assert!(d
+            .add(&frag(1, 16, false, &data[16..]), 3, 0, &mut out)
+            .is_none());
         // One piece spanning the gap and both neighbours.
-        assert_eq!(d.add(&frag(1, 0, true, &data[..]), 4, 0, &mut out).unwrap(), data);
+        assert_eq!(
+            d.add(&frag(1, 0, true, &data[..]), 4, 0, &mut out).unwrap(),
+            data
+        );
         assert!(out.is_empty());
     }
 
@@ -440,16 +491,31 @@ mod tests {
         let (data, _) = pieces();
         let mut d = Defrag::new(DefragLimits::default());
         let mut out = VecDeque::new();
-        assert!(d.add(&frag(1, 8, false, &data[8..16]), 1, 0, &mut out).is_none());
+        assert!(d
+            .add(&frag(1, 8, false, &data[8..16]), 1, 0, &mut out)
+            .is_none());
         // Another "last" fragment ending elsewhere.
-        assert!(d.add(&frag(1, 16, false, &data[16..]), 2, 0, &mut out).is_none());
+        assert!(d
+            .add(&frag(1, 16, false, &data[16..]), 2, 0, &mut out)
+            .is_none());
         // Data beyond the known end.
-        assert!(d.add(&frag(1, 16, true, &data[16..]), 3, 0, &mut out).is_none());
-        assert_eq!(anomalies(&out), vec![("frag_conflict", 2), ("frag_conflict", 3)]);
-        assert_eq!(d.add(&frag(1, 0, true, &data[..8]), 4, 0, &mut out).unwrap(), data[..16]);
+        assert!(d
+            .add(&frag(1, 16, true, &data[16..]), 3, 0, &mut out)
+            .is_none());
+        assert_eq!(
+            anomalies(&out),
+            vec![("frag_conflict", 2), ("frag_conflict", 3)]
+        );
+        assert_eq!(
+            d.add(&frag(1, 0, true, &data[..8]), 4, 0, &mut out)
+                .unwrap(),
+            data[..16]
+        );
         // Beyond 65535 bytes.
         out.clear();
-        assert!(d.add(&frag(9, 65_528, true, &[0; 16]), 5, 0, &mut out).is_none());
+        assert!(d
+            .add(&frag(9, 65_528, true, &[0; 16]), 5, 0, &mut out)
+            .is_none());
         assert_eq!(anomalies(&out), vec![("bad_fragment", 5)]);
     }
 
@@ -473,7 +539,9 @@ mod tests {
         assert_eq!(d.in_progress(), 2);
         // Id 1 is gone: its last fragment alone does not complete anything.
         out.clear();
-        assert!(d.add(&frag(1, 8, false, &[1; 8]), 4, 40, &mut out).is_none());
+        assert!(d
+            .add(&frag(1, 8, false, &[1; 8]), 4, 40, &mut out)
+            .is_none());
 
         let limits = DefragLimits {
             max_datagrams: 100,

@@ -46,11 +46,19 @@ pub fn parse(bytes: &[u8]) -> Result<IpPacket<'_>, String> {
 
 fn ipv4(bytes: &[u8]) -> Result<IpPacket<'_>, String> {
     match Ipv4Slice::from_slice(bytes) {
-        Ok(s) => Ok(v4_packet(&s.header(), s.payload().ip_number, s.payload().payload)),
+        Ok(s) => Ok(v4_packet(
+            &s.header(),
+            s.payload().ip_number,
+            s.payload().payload,
+        )),
         // Total length 0 is what segmentation offload (TSO/GSO) leaves in outgoing
         // packets captured before the NIC splits them: the frame length is the truth.
         Err(e) if bytes.get(2..4) == Some(&[0, 0][..]) => match LaxIpv4Slice::from_slice(bytes) {
-            Ok((s, None)) => Ok(v4_packet(&s.header(), s.payload().ip_number, s.payload().payload)),
+            Ok((s, None)) => Ok(v4_packet(
+                &s.header(),
+                s.payload().ip_number,
+                s.payload().payload,
+            )),
             _ => Err(format!("IPv4: {e}")),
         },
         Err(e) => Err(format!("IPv4: {e}")),

@@ -197,7 +197,10 @@ mod tests {
     #[test]
     fn vlan_and_qinq() {
         // 802.1Q, VLAN 5, then IPv4.
-        let f = eth([0x81, 0x00], &[0x00, 0x05, 0x08, 0x00, 0x45, 0x00, 0x00, 0x14]);
+        let f = eth(
+            [0x81, 0x00],
+            &[0x00, 0x05, 0x08, 0x00, 0x45, 0x00, 0x00, 0x14],
+        );
         assert_eq!(strip(1, &f), Link::Ip(&IP4[..]));
         // QinQ 0x88a8 outer, 0x8100 inner, then IPv6.
         let f = eth(
@@ -226,7 +229,10 @@ mod tests {
     #[test]
     fn pppoe_session() {
         // ver/type 0x11, code 0, session 0x0001, length, PPP protocol 0x0021 (IPv4).
-        let f = eth([0x88, 0x64], &[0x11, 0, 0, 1, 0, 6, 0x00, 0x21, 0x45, 0, 0, 0x14]);
+        let f = eth(
+            [0x88, 0x64],
+            &[0x11, 0, 0, 1, 0, 6, 0x00, 0x21, 0x45, 0, 0, 0x14],
+        );
         assert_eq!(strip(1, &f), Link::Ip(&IP4[..]));
         // LCP (0xc021) is not IP.
         let f = eth([0x88, 0x64], &[0x11, 0, 0, 1, 0, 6, 0xc0, 0x21, 1, 2]);

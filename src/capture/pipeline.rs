@@ -5,7 +5,7 @@ use super::cookies::CookieMemory;
 use super::defrag::{Defrag, DefragLimits};
 use super::ip::{self, IpPacket, PROTO_TCP, PROTO_UDP};
 use super::link::{self, Link};
-use super::source::{Frame, FrameSource, Read1};
+use super::source::{Frame, FrameSource, ReadOutcome};
 use super::tcp::{TcpLimits, TcpTracker};
 use super::{flow_key, segment, udp};
 use super::{AnomalyEvent, Event, MessageEvent, PacketMeta, Transport};
@@ -155,8 +155,8 @@ impl Pipeline {
             }
             let layers = &mut self.layers;
             match self.source.next(|frame| layers.on_frame(&frame)) {
-                Read1::Frame => {}
-                Read1::Anomaly { anomaly, fatal } => {
+                ReadOutcome::Frame => {}
+                ReadOutcome::Anomaly { anomaly, fatal } => {
                     if !fatal {
                         // An unusable record still counts as a frame.
                         self.layers.stats.frames += 1;
@@ -173,7 +173,7 @@ impl Pipeline {
                         self.finish();
                     }
                 }
-                Read1::End => self.finish(),
+                ReadOutcome::End => self.finish(),
             }
         }
     }
@@ -233,9 +233,9 @@ impl Layers {
             self.stats.other_ip_packets += 1;
             return;
         }
-        if let Some(whole) = self
-            .defrag
-            .add(&packet, frame.number, frame.time_usec, &mut self.pending)
+        if let Some(whole) =
+            self.defrag
+                .add(&packet, frame.number, frame.time_usec, &mut self.pending)
         {
             self.stats.reassembled_datagrams += 1;
             let rebuilt = IpPacket {
@@ -256,7 +256,8 @@ impl Layers {
                 Ok(seg) => {
                     self.stats.tcp_segments += 1;
                     let before = self.pending.len();
-                    self.tcp.on_segment(&seg, &mut self.next_id, &mut self.pending);
+                    self.tcp
+                        .on_segment(&seg, &mut self.next_id, &mut self.pending);
                     self.cookies.on_events(self.pending.range_mut(before..));
                 }
                 Err(why) => {

@@ -54,7 +54,9 @@ mod tests {
     #[test]
     fn bad_data_offset() {
         // 20 bytes of TCP header with data offset 15 (60 bytes) but nothing behind.
-        let mut buf = vec![0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
+        let mut buf = vec![
+            0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+        ];
         let mut tcp = vec![0u8; 20];
         tcp[12] = 0xf0;
         buf.extend_from_slice(&tcp);

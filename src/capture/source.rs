@@ -50,7 +50,7 @@ pub struct SourceAnomaly {
 
 /// What `FrameSource::next` did.
 #[derive(Debug)]
-pub enum Read1 {
+pub enum ReadOutcome {
     /// A frame was handed to the visitor.
     Frame,
     /// A record could not be used; when `fatal`, nothing more will be read.
@@ -213,9 +213,9 @@ impl FrameSource {
 
     /// Reads the next frame and hands it to `visit` (borrowed: no copy). Blocks that are
     /// not packets (interface descriptions, statistics...) are consumed on the way.
-    pub fn next(&mut self, visit: impl FnOnce(Frame<'_>)) -> Read1 {
+    pub fn next(&mut self, visit: impl FnOnce(Frame<'_>)) -> ReadOutcome {
         if self.done {
-            return Read1::End;
+            return ReadOutcome::End;
         }
         let result = match &mut self.format {
             Format::Pcap {
@@ -242,7 +242,11 @@ impl FrameSource {
                             });
                             Ok(Some(None))
                         }
-                        Cow::Owned(_) => Ok(Some(Some(("bad_record", "unexpected copy".into())))),
+                        // pcap-file's reader always lends its buffer; an owned copy cannot occur.
+                        Cow::Owned(_) => Ok(Some(Some((
+                            "bad_record",
+                            "record data not borrowed from the read buffer".into(),
+                        )))),
                     }
                 }
             },
@@ -298,10 +302,10 @@ impl FrameSource {
         match result {
             Ok(None) => {
                 self.done = true;
-                Read1::End
+                ReadOutcome::End
             }
-            Ok(Some(None)) => Read1::Frame,
-            Ok(Some(Some((kind, detail)))) => Read1::Anomaly {
+            Ok(Some(None)) => ReadOutcome::Frame,
+            Ok(Some(Some((kind, detail)))) => ReadOutcome::Anomaly {
                 anomaly: SourceAnomaly {
                     frame: self.frames,
                     time_usec: self.last_time,
@@ -318,7 +322,10 @@ impl FrameSource {
                         if self.eof.load(Ordering::Relaxed) {
                             (
                                 "truncated_record",
-                                format!("the file ends inside the record after frame {}", self.frames),
+                                format!(
+                                    "the file ends inside the record after frame {}",
+                                    self.frames
+                                ),
                             )
                         } else {
                             (
@@ -333,7 +340,7 @@ impl FrameSource {
                     PcapError::IoError(_) => ("read_error", describe(&e)),
                     _ => ("bad_record", format!("{}; reading stops", describe(&e))),
                 };
-                Read1::Anomaly {
+                ReadOutcome::Anomaly {
                     anomaly: SourceAnomaly {
                         frame: record,
                         time_usec: self.last_time,
@@ -462,9 +469,11 @@ fn packet(
     ifaces: &[Interface],
 ) -> Result<Packet, String> {
     let Some(i) = ifaces.get(iface as usize) else {
-        return Err(format!("packet on interface {iface}, which no block describes"));
+        return Err(format!(
+            "packet on interface {iface}, which no block describes"
+        ));
     };
-    let end = data_at + caplen as usize;
+    let end = data_at.saturating_add(caplen as usize);
     if end > body.len() {
         return Err(format!(
             "captured length {caplen} runs past the end of its block"
@@ -478,7 +487,12 @@ fn packet(
 /// Simple Packet Block body: origlen(4) data. Always interface 0; the captured length
 /// is the original length cut to the snaplen. It has no timestamp, so it takes the
 /// previous frame's time (keeps capture time monotonic for timeouts).
-fn parse_spb(body: &[u8], big: bool, ifaces: &[Interface], last_time: i64) -> Result<Packet, String> {
+fn parse_spb(
+    body: &[u8],
+    big: bool,
+    ifaces: &[Interface],
+    last_time: i64,
+) -> Result<Packet, String> {
     let Some(orig) = u32_at(body, 0, big) else {
         return Err("simple packet block shorter than its fixed field".into());
     };

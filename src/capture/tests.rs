@@ -25,10 +25,9 @@ impl TempFile {
     fn new(tag: &str) -> TempFile {
         static N: AtomicU32 = AtomicU32::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
-        TempFile(std::env::temp_dir().join(format!(
-            "nanocap-capture-{}-{n}-{tag}",
-            std::process::id()
-        )))
+        TempFile(
+            std::env::temp_dir().join(format!("nanocap-capture-{}-{n}-{tag}", std::process::id())),
+        )
     }
     fn path(&self) -> &Path {
         &self.0
@@ -247,7 +246,9 @@ fn every_link_type_reaches_tcp() {
         (
             1,
             with(
-                &[2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0x88, 0xa8, 0, 1, 0x81, 0, 0, 2, 8, 0],
+                &[
+                    2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0x88, 0xa8, 0, 1, 0x81, 0, 0, 2, 8, 0,
+                ],
                 &tcp4,
             ),
         ),
@@ -261,12 +262,17 @@ fn every_link_type_reaches_tcp() {
         (229, tcp6.clone()),
         (
             113,
-            with(&[0, 0, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00], &tcp4),
+            with(
+                &[0, 0, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00],
+                &tcp4,
+            ),
         ),
         (
             276,
             with(
-                &[0x86, 0xdd, 0, 0, 0, 0, 0, 1, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0],
+                &[
+                    0x86, 0xdd, 0, 0, 0, 0, 0, 1, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0,
+                ],
                 &tcp6,
             ),
         ),
@@ -313,7 +319,10 @@ fn truncated_last_record_keeps_the_complete_ones() {
     let mut p = Pipeline::open(f.path()).unwrap();
     assert_eq!(
         anomalies(&all_events(&mut p)),
-        vec![("bad_ip", 1, 10_000_000), ("truncated_record", 2, 10_000_000)]
+        vec![
+            ("bad_ip", 1, 10_000_000),
+            ("truncated_record", 2, 10_000_000)
+        ]
     );
 }
 
@@ -422,7 +431,10 @@ fn read_error_after_some_records_is_an_anomaly_then_end() {
     }
 }
 
-fn idb(link: DataLink, options: Vec<InterfaceDescriptionOption<'static>>) -> InterfaceDescriptionBlock<'static> {
+fn idb(
+    link: DataLink,
+    options: Vec<InterfaceDescriptionOption<'static>>,
+) -> InterfaceDescriptionBlock<'static> {
     InterfaceDescriptionBlock {
         linktype: link,
         snaplen: 0,
@@ -448,10 +460,14 @@ fn pcapng_interfaces_with_different_link_types_and_resolutions() {
         let file = std::fs::File::create(t.path()).unwrap();
         let mut w = PcapNgWriter::with_endianness(file, endianness).unwrap();
         // 0: Ethernet, default resolution (µs).
-        w.write_pcapng_block(idb(DataLink::ETHERNET, vec![])).unwrap();
-        // 1: raw IP, nanoseconds.
-        w.write_pcapng_block(idb(DataLink::RAW, vec![InterfaceDescriptionOption::IfTsResol(9)]))
+        w.write_pcapng_block(idb(DataLink::ETHERNET, vec![]))
             .unwrap();
+        // 1: raw IP, nanoseconds.
+        w.write_pcapng_block(idb(
+            DataLink::RAW,
+            vec![InterfaceDescriptionOption::IfTsResol(9)],
+        ))
+        .unwrap();
         // 2: Linux cooked, seconds (10^0), offset 1000 s.
         w.write_pcapng_block(idb(
             DataLink::LINUX_SLL,
@@ -462,18 +478,24 @@ fn pcapng_interfaces_with_different_link_types_and_resolutions() {
         ))
         .unwrap();
         // 3: raw IP, 2^-10 s.
-        w.write_pcapng_block(idb(DataLink::RAW, vec![InterfaceDescriptionOption::IfTsResol(0x8a)]))
-            .unwrap();
+        w.write_pcapng_block(idb(
+            DataLink::RAW,
+            vec![InterfaceDescriptionOption::IfTsResol(0x8a)],
+        ))
+        .unwrap();
         let bad_eth = eth_bad_ip();
         let bad_raw = garbage_ip();
         let mut bad_sll = vec![0, 0, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00];
         bad_sll.extend_from_slice(&garbage_ip());
         let tcp = eth_tcp(b"hi");
-        w.write_pcapng_block(epb(0, 1_600_000_000_000_001, &bad_eth)).unwrap();
-        w.write_pcapng_block(epb(1, 1_600_000_000_987_654_321, &bad_raw)).unwrap();
+        w.write_pcapng_block(epb(0, 1_600_000_000_000_001, &bad_eth))
+            .unwrap();
+        w.write_pcapng_block(epb(1, 1_600_000_000_987_654_321, &bad_raw))
+            .unwrap();
         w.write_pcapng_block(epb(2, 5, &bad_sll)).unwrap();
         w.write_pcapng_block(epb(3, 1536, &bad_raw)).unwrap();
-        w.write_pcapng_block(epb(0, 1_600_000_001_000_000, &tcp)).unwrap();
+        w.write_pcapng_block(epb(0, 1_600_000_001_000_000, &tcp))
+            .unwrap();
         // Simple packet block: interface 0, no timestamp (takes the previous one).
         w.write_pcapng_block(SimplePacketBlock {
             original_len: bad_eth.len() as u32,
@@ -601,6 +623,43 @@ fn fragments_reassemble_across_frames() {
     assert_eq!(anomalies(&events), vec![("frag_timeout", 3, 33_000_000)]);
 }
 
+/// IPv6 fragments (fragment extension header) of one TCP segment, last piece first.
+#[test]
+fn ipv6_fragments_reassemble() {
+    let whole = ip6_tcp(&[0xcd; 30]); // 40 IPv6 + 20 TCP + 30 data
+    let payload = &whole[40..];
+    let frag = |offset: usize, more: bool, data: &[u8]| -> Vec<u8> {
+        let mut h = vec![0x60, 0, 0, 0];
+        h.extend_from_slice(&((8 + data.len()) as u16).to_be_bytes());
+        h.extend_from_slice(&[44, 64]);
+        h.extend_from_slice(&whole[8..40]);
+        let ff = ((offset / 8) as u16) << 3 | u16::from(more);
+        h.extend_from_slice(&[6, 0]);
+        h.extend_from_slice(&ff.to_be_bytes());
+        h.extend_from_slice(&0x0102_0304u32.to_be_bytes());
+        h.extend_from_slice(data);
+        h
+    };
+    let recs = vec![
+        (1, 0, frag(24, false, &payload[24..])),
+        (2, 0, frag(0, true, &payload[..24])),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 229, &recs);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    assert!(all_events(&mut p).is_empty());
+    let s = p.stats();
+    assert_eq!(
+        (s.ip_fragments, s.reassembled_datagrams, s.tcp_segments),
+        (2, 1, 1)
+    );
+}
+
+#[test]
+fn pipeline_is_send() {
+    fn is_send<T: Send>() {}
+    is_send::<Pipeline>();
+}
+
 // ---- NEEDS DECODER: these run `protocol::decode_datagram` for real. ----
 
 /// telemetry_req on the dev network (PROTOCOL.md header: 'R' 'A', versions 0x15 0x15
@@ -621,10 +680,22 @@ fn eth_udp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -
 #[ignore = "NEEDS DECODER: enable once main has the protocol work"]
 fn udp_messages_become_events() {
     let recs = vec![
-        (100, 1, eth_udp([10, 0, 0, 1], [10, 0, 0, 2], 7075, 7076, &TELEMETRY_REQ)),
+        (
+            100,
+            1,
+            eth_udp([10, 0, 0, 1], [10, 0, 0, 2], 7075, 7076, &TELEMETRY_REQ),
+        ),
         // DNS-ish, not Nano.
-        (100, 2, eth_udp([10, 0, 0, 1], [10, 0, 0, 3], 5353, 53, b"\x12\x34\x01\x00")),
-        (100, 3, eth_udp([10, 0, 0, 2], [10, 0, 0, 1], 7076, 7075, &TELEMETRY_REQ)),
+        (
+            100,
+            2,
+            eth_udp([10, 0, 0, 1], [10, 0, 0, 3], 5353, 53, b"\x12\x34\x01\x00"),
+        ),
+        (
+            100,
+            3,
+            eth_udp([10, 0, 0, 2], [10, 0, 0, 1], 7076, 7075, &TELEMETRY_REQ),
+        ),
     ];
     let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 1, &recs);
     let mut p = Pipeline::open(f.path()).unwrap();
@@ -637,9 +708,15 @@ fn udp_messages_become_events() {
     assert_eq!((b.id, b.meta.frame, b.meta.time_usec), (2, 3, 100_000_003));
     assert_eq!(a.meta.transport, Transport::Udp);
     assert_eq!(a.meta.ipv, 4);
-    assert_eq!(a.meta.src_ip, "10.0.0.1".parse::<std::net::IpAddr>().unwrap());
+    assert_eq!(
+        a.meta.src_ip,
+        "10.0.0.1".parse::<std::net::IpAddr>().unwrap()
+    );
     assert_eq!((a.meta.src_port, a.meta.dst_port), (7075, 7076));
-    assert_eq!(b.meta.src_ip, "10.0.0.2".parse::<std::net::IpAddr>().unwrap());
+    assert_eq!(
+        b.meta.src_ip,
+        "10.0.0.2".parse::<std::net::IpAddr>().unwrap()
+    );
     assert_eq!(a.meta.flow_key, b.meta.flow_key);
     assert_eq!(a.header.network, 0x5241);
     assert_eq!(a.header.msg_type, 0x0c);
@@ -647,7 +724,10 @@ fn udp_messages_become_events() {
     assert_eq!(a.payload, Ok(crate::protocol::Payload::TelemetryReq));
     assert_eq!(a.peer_cookie, None);
     let s = p.stats();
-    assert_eq!((s.udp_datagrams, s.non_nano_datagrams, s.messages), (3, 1, 2));
+    assert_eq!(
+        (s.udp_datagrams, s.non_nano_datagrams, s.messages),
+        (3, 1, 2)
+    );
 }
 
 #[test]

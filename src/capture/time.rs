@@ -55,8 +55,14 @@ mod tests {
         assert_eq!(format_time_usec(0), "1970-01-01 00:00:00.000000");
         assert_eq!(format_time_usec(1), "1970-01-01 00:00:00.000001");
         // 86399.5 s: last half second of the first day.
-        assert_eq!(format_time_usec(86_399_500_000), "1970-01-01 23:59:59.500000");
-        assert_eq!(format_time_usec(86_400_000_000), "1970-01-02 00:00:00.000000");
+        assert_eq!(
+            format_time_usec(86_399_500_000),
+            "1970-01-01 23:59:59.500000"
+        );
+        assert_eq!(
+            format_time_usec(86_400_000_000),
+            "1970-01-02 00:00:00.000000"
+        );
     }
 
     #[test]
@@ -120,7 +126,10 @@ mod tests {
     fn before_1970() {
         assert_eq!(format_time_usec(-1), "1969-12-31 23:59:59.999999");
         assert_eq!(format_time_usec(-1_000_000), "1969-12-31 23:59:59.000000");
-        assert_eq!(format_time_usec(-86_400_000_000), "1969-12-31 00:00:00.000000");
+        assert_eq!(
+            format_time_usec(-86_400_000_000),
+            "1969-12-31 00:00:00.000000"
+        );
         // 1900-01-01 00:00:00 is -2_208_988_800 s (70 years, 17 of them leap).
         assert_eq!(
             format_time_usec(-2_208_988_800_000_000),
