@@ -677,7 +677,6 @@ fn eth_udp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -
 }
 
 #[test]
-#[ignore = "NEEDS DECODER: enable once main has the protocol work"]
 fn udp_messages_become_events() {
     let recs = vec![
         (
@@ -731,7 +730,6 @@ fn udp_messages_become_events() {
 }
 
 #[test]
-#[ignore = "NEEDS DECODER: enable once main has the protocol work"]
 fn fragmented_udp_message_gets_the_completing_frame() {
     // A telemetry_req datagram (8 UDP + 8 Nano bytes) split at byte 8 of the UDP payload.
     let mut udp = Vec::new();
@@ -767,7 +765,6 @@ fn fragmented_udp_message_gets_the_completing_frame() {
 }
 
 #[test]
-#[ignore = "NEEDS DECODER: enable once main has the protocol work"]
 fn handshake_response_carries_the_peer_cookie() {
     // node_id_handshake query (ext 0x0001) A -> B with cookie 0x11..., then B's
     // response (ext 0x0002: node id 32 + signature 64) back to A.
