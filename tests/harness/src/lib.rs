@@ -108,17 +108,25 @@ pub fn write_udp_pcap_both_ways(path: &std::path::Path, payloads: &[(bool, Vec<u
     use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
     use pcap_file::DataLink;
     let file = std::fs::File::create(path).expect("create pcap");
-    let header = PcapHeader { datalink: DataLink::ETHERNET, ..Default::default() };
+    let header = PcapHeader {
+        datalink: DataLink::ETHERNET,
+        ..Default::default()
+    };
     let mut w = PcapWriter::with_header(file, header).expect("pcap header");
     for (i, (forward, payload)) in payloads.iter().enumerate() {
-        let (a, b) = if *forward { ([10, 0, 0, 1], [10, 0, 0, 2]) } else { ([10, 0, 0, 2], [10, 0, 0, 1]) };
+        let (a, b) = if *forward {
+            ([10, 0, 0, 1], [10, 0, 0, 2])
+        } else {
+            ([10, 0, 0, 2], [10, 0, 0, 1])
+        };
         let builder = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
             .ipv4(a, b, 64)
             .udp(7075, 7075);
         let mut frame = Vec::with_capacity(builder.size(payload.len()));
         builder.write(&mut frame, payload).expect("build frame");
         let ts = std::time::Duration::from_secs(1_704_067_200 + i as u64);
-        w.write_packet(&PcapPacket::new(ts, frame.len() as u32, &frame)).expect("write packet");
+        w.write_packet(&PcapPacket::new(ts, frame.len() as u32, &frame))
+            .expect("write packet");
     }
 }
 
@@ -139,5 +147,31 @@ pub fn hex_dump(text: &str) -> Vec<u8> {
 }
 
 pub fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// A fresh directory for one test, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("nanocap-{name}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&p).expect("create temp dir");
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

@@ -8,7 +8,8 @@ const DEV_KEY: &str = "B0311EA55708D6A53C75CDBF88300259C6D018522FE3D4D0A242E431F
 const DEV_ACCOUNT: &str = "nano_3e3j5tkog48pnny9dmfzj1r16pg8t1e76dz5tmac6iq689wyjfpiij4txtdo";
 const DEV_GENESIS_HASH: &str = "04270D7F11C4B2B472F2854C5A59F2A7E84226CE9ED799DE75744BD7D85FC9D9";
 const LIVE_GENESIS_KEY: &str = "E89208DD038FBB269987689621D52292AE9C35941A7484756ECCED92A65093BA";
-const LIVE_GENESIS_ACCOUNT: &str = "nano_3t6k35gi95xu6tergt6p69ck76ogmitsa8mnijtpxm9fkcm736xtoncuohr3";
+const LIVE_GENESIS_ACCOUNT: &str =
+    "nano_3t6k35gi95xu6tergt6p69ck76ogmitsa8mnijtpxm9fkcm736xtoncuohr3";
 const EXAMPLE2_HASH: &str = "A1A72D9CAD3C5FA8091FDAACED6B47208E3F66BB3D0E3AA1BC300DAA77612155";
 
 fn example1_keepalive() -> Vec<u8> {
@@ -125,8 +126,8 @@ fn confirm_req_v2(ext_bytes: [u8; 2], pairs: usize) -> Vec<u8> {
     b
 }
 
-fn capture() -> (tempdir::Dir, Connection, String) {
-    let dir = tempdir::Dir::new("worked_examples");
+fn capture() -> (TempDir, Connection, String) {
+    let dir = TempDir::new("worked_examples");
     let path = dir.path().join("examples.pcap");
     write_udp_pcap_both_ways(
         &path,
@@ -147,26 +148,6 @@ fn capture() -> (tempdir::Dir, Connection, String) {
     );
     let lit = lit(&path);
     (dir, connect(), lit)
-}
-
-mod tempdir {
-    /// A directory removed when dropped.
-    pub struct Dir(std::path::PathBuf);
-    impl Dir {
-        pub fn new(name: &str) -> Dir {
-            let p = std::env::temp_dir().join(format!("nanocap-{name}-{}", std::process::id()));
-            std::fs::create_dir_all(&p).unwrap();
-            Dir(p)
-        }
-        pub fn path(&self) -> &std::path::Path {
-            &self.0
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 #[test]
@@ -204,7 +185,10 @@ fn every_example_is_one_clean_message_with_its_header() {
 #[test]
 fn example1_keepalive_peers() {
     let (_dir, conn, f) = capture();
-    let got = query_text(&conn, &format!("SELECT slot, address, ip, port, empty FROM nano_keepalive_peers({f})"));
+    let got = query_text(
+        &conn,
+        &format!("SELECT slot, address, ip, port, empty FROM nano_keepalive_peers({f})"),
+    );
     assert_eq!(
         got,
         "0|::|::|7075|0\n\
@@ -233,8 +217,20 @@ fn example2_state_block() {
     assert_eq!(
         row,
         vec![
-            "2", "publish", "state", EXAMPLE2_HASH, DEV_ACCOUNT, DEV_GENESIS_HASH, DEV_ACCOUNT, &balance,
-            LIVE_GENESIS_KEY, LIVE_GENESIS_ACCOUNT, "1", "000000000000041e", "1", "0",
+            "2",
+            "publish",
+            "state",
+            EXAMPLE2_HASH,
+            DEV_ACCOUNT,
+            DEV_GENESIS_HASH,
+            DEV_ACCOUNT,
+            &balance,
+            LIVE_GENESIS_KEY,
+            LIVE_GENESIS_ACCOUNT,
+            "1",
+            "000000000000041e",
+            "1",
+            "0",
         ]
     );
 }
@@ -258,7 +254,10 @@ fn example3_vote() {
         )
     );
     assert_eq!(
-        query_text(&conn, &format!("SELECT packet_id, hash_index, hash, final FROM nano_vote_hashes({f})")),
+        query_text(
+            &conn,
+            &format!("SELECT packet_id, hash_index, hash, final FROM nano_vote_hashes({f})")
+        ),
         format!("3|1|{EXAMPLE2_HASH}|0\n")
     );
 }
@@ -295,7 +294,10 @@ fn example5_confirm_req_pair() {
     );
     // The v2 counts of example 3's table give that many pairs.
     assert_eq!(
-        query_text(&conn, &format!("SELECT packet_id, count(*) FROM nano_confirm_req_pairs({f}) GROUP BY 1")),
+        query_text(
+            &conn,
+            &format!("SELECT packet_id, count(*) FROM nano_confirm_req_pairs({f}) GROUP BY 1")
+        ),
         "6|1\n10|16\n11|20\n12|255\n"
     );
 }
@@ -321,5 +323,8 @@ fn example7_asc_pull_req_blocks() {
 #[test]
 fn nothing_is_anomalous() {
     let (_dir, conn, f) = capture();
-    assert_eq!(query_text(&conn, &format!("SELECT count(*) FROM nano_anomalies({f})")), "0\n");
+    assert_eq!(
+        query_text(&conn, &format!("SELECT count(*) FROM nano_anomalies({f})")),
+        "0\n"
+    );
 }
