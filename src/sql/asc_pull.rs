@@ -143,7 +143,10 @@ columns!(F {
 
 pub struct AscPullFrontiers;
 
-fn frontiers(ev: &Event) -> Option<(&MessageEvent, u64, &[([u8; 32], [u8; 32])])> {
+/// `(account, hash)` entries of a frontiers ack.
+type FrontierEntries<'a> = &'a [([u8; 32], [u8; 32])];
+
+fn frontiers(ev: &Event) -> Option<(&MessageEvent, u64, FrontierEntries<'_>)> {
     match message_payload(ev)? {
         (m, Payload::AscPullAck(a)) => match &a.body {
             AscPullAckBody::Frontiers(f) => Some((m, a.id, f.as_slice())),

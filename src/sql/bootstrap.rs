@@ -8,7 +8,7 @@ use crate::capture::Event;
 use crate::protocol::Payload;
 use rusqlite::types::Value;
 
-columns!(FR {
+columns!(FrontierReqCol {
     Start => ("start", "TEXT"),
     Age => ("age", "INTEGER"),
     Count => ("count", "INTEGER"),
@@ -21,7 +21,7 @@ impl TableDef for FrontierRequests {
     const NAME: &'static str = "nano_frontier_requests";
 
     fn columns() -> &'static [Col] {
-        with_meta!(FR::COLS)
+        with_meta!(FrontierReqCol::COLS)
     }
 
     fn rows(ev: &Event) -> usize {
@@ -38,16 +38,16 @@ impl TableDef for FrontierRequests {
         if col < META_COLUMNS {
             return meta_value(Some(m.id), &m.meta, col);
         }
-        match FR::ALL[col - META_COLUMNS] {
-            FR::Start => account(&f.start),
-            FR::Age => int(f.age),
-            FR::Count => int(f.count),
-            FR::OnlyConfirmed => bool_int(f.only_confirmed),
+        match FrontierReqCol::ALL[col - META_COLUMNS] {
+            FrontierReqCol::Start => account(&f.start),
+            FrontierReqCol::Age => int(f.age),
+            FrontierReqCol::Count => int(f.count),
+            FrontierReqCol::OnlyConfirmed => bool_int(f.only_confirmed),
         }
     }
 }
 
-columns!(BP {
+columns!(PullReq {
     Start => ("start", "TEXT"),
     StartAsAccount => ("start_as_account", "TEXT"),
     End => ("end", "TEXT"),
@@ -61,7 +61,7 @@ impl TableDef for BulkPullRequests {
     const NAME: &'static str = "nano_bulk_pull_requests";
 
     fn columns() -> &'static [Col] {
-        with_meta!(BP::COLS)
+        with_meta!(PullReq::COLS)
     }
 
     fn rows(ev: &Event) -> usize {
@@ -78,19 +78,19 @@ impl TableDef for BulkPullRequests {
         if col < META_COLUMNS {
             return meta_value(Some(m.id), &m.meta, col);
         }
-        match BP::ALL[col - META_COLUMNS] {
+        match PullReq::ALL[col - META_COLUMNS] {
             // start may be an account or a block hash; the server tries both, so both
             // readings are offered (bug B9 showed only the account form).
-            BP::Start => hex(&b.start),
-            BP::StartAsAccount => account(&b.start),
-            BP::End => hex(&b.end),
-            BP::Count => b.count.map_or(Value::Null, int),
-            BP::Ascending => bool_int(b.ascending),
+            PullReq::Start => hex(&b.start),
+            PullReq::StartAsAccount => account(&b.start),
+            PullReq::End => hex(&b.end),
+            PullReq::Count => b.count.map_or(Value::Null, int),
+            PullReq::Ascending => bool_int(b.ascending),
         }
     }
 }
 
-columns!(BPA {
+columns!(AccountReq {
     Account => ("account", "TEXT"),
     MinimumAmount => ("minimum_amount", "TEXT"),
     Flags => ("flags", "INTEGER"),
@@ -102,7 +102,7 @@ impl TableDef for BulkPullAccountRequests {
     const NAME: &'static str = "nano_bulk_pull_account_requests";
 
     fn columns() -> &'static [Col] {
-        with_meta!(BPA::COLS)
+        with_meta!(AccountReq::COLS)
     }
 
     fn rows(ev: &Event) -> usize {
@@ -119,10 +119,10 @@ impl TableDef for BulkPullAccountRequests {
         if col < META_COLUMNS {
             return meta_value(Some(m.id), &m.meta, col);
         }
-        match BPA::ALL[col - META_COLUMNS] {
-            BPA::Account => account(&b.account),
-            BPA::MinimumAmount => amount(b.minimum_amount),
-            BPA::Flags => int(b.flags),
+        match AccountReq::ALL[col - META_COLUMNS] {
+            AccountReq::Account => account(&b.account),
+            AccountReq::MinimumAmount => amount(b.minimum_amount),
+            AccountReq::Flags => int(b.flags),
         }
     }
 }
