@@ -1,11 +1,13 @@
 //! Legacy bootstrap requests: `nano_frontier_requests`, `nano_bulk_pull_requests`,
-//! `nano_bulk_pull_account_requests` (their headerless responses come with TCP).
+//! `nano_bulk_pull_account_requests`, and the headerless responses to them:
+//! `nano_frontier_responses`, `nano_bulk_pull_account_responses` (bulk_pull and
+//! bulk_push blocks are in `nano_blocks`).
 
 use super::messages::message_payload;
 use super::table::{Col, ScanState, TableDef};
 use super::values::*;
-use crate::capture::Event;
-use crate::protocol::Payload;
+use crate::capture::{Event, StreamItemEvent};
+use crate::protocol::{Payload, StreamEntry};
 use rusqlite::types::Value;
 
 columns!(FrontierReqCol {
@@ -123,6 +125,122 @@ impl TableDef for BulkPullAccountRequests {
             AccountReq::Account => account(&b.account),
             AccountReq::MinimumAmount => amount(b.minimum_amount),
             AccountReq::Flags => int(b.flags),
+        }
+    }
+}
+
+/// The stream item of an event, when it decoded to something other than the end.
+fn stream_item(ev: &Event) -> Option<(&StreamItemEvent, &StreamEntry)> {
+    match ev {
+        Event::StreamItem(s) => match &s.entry {
+            Ok(StreamEntry::End) | Err(_) => None,
+            Ok(e) => Some((s, e)),
+        },
+        _ => None,
+    }
+}
+
+columns!(FrontierResp {
+    RequestId => ("request_id", "INTEGER"),
+    EntryIndex => ("entry_index", "INTEGER"),
+    Account => ("account", "TEXT"),
+    FrontierHash => ("frontier_hash", "TEXT"),
+});
+
+/// `nano_frontier_responses(path)`: the headerless entries answering frontier_reqs.
+pub struct FrontierResponses;
+
+impl TableDef for FrontierResponses {
+    const NAME: &'static str = "nano_frontier_responses";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(FrontierResp::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(matches!(
+            stream_item(ev),
+            Some((_, StreamEntry::Frontier { .. }))
+        ))
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((s, StreamEntry::Frontier { account: a, hash })) = stream_item(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(s.request_id), &s.meta, col);
+        }
+        match FrontierResp::ALL[col - META_COLUMNS] {
+            FrontierResp::RequestId => u64_value(s.request_id),
+            FrontierResp::EntryIndex => u64_value(s.index),
+            FrontierResp::Account => account(a),
+            FrontierResp::FrontierHash => hex(hash),
+        }
+    }
+}
+
+columns!(AccountResp {
+    RequestId => ("request_id", "INTEGER"),
+    EntryIndex => ("entry_index", "INTEGER"),
+    Kind => ("kind", "TEXT"),
+    FrontierHash => ("frontier_hash", "TEXT"),
+    Balance => ("balance", "TEXT"),
+    Hash => ("hash", "TEXT"),
+    Amount => ("amount", "TEXT"),
+    Source => ("source", "TEXT"),
+});
+
+/// `nano_bulk_pull_account_responses(path)`: the account's frontier and balance,
+/// then its pending entries, with the fields the request's flags asked for.
+pub struct BulkPullAccountResponses;
+
+impl TableDef for BulkPullAccountResponses {
+    const NAME: &'static str = "nano_bulk_pull_account_responses";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(AccountResp::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(matches!(
+            stream_item(ev),
+            Some((
+                _,
+                StreamEntry::AccountFrontier { .. } | StreamEntry::PendingEntry { .. }
+            ))
+        ))
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((s, entry)) = stream_item(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(s.request_id), &s.meta, col);
+        }
+        let c = AccountResp::ALL[col - META_COLUMNS];
+        match (c, entry) {
+            (AccountResp::RequestId, _) => u64_value(s.request_id),
+            (AccountResp::EntryIndex, _) => u64_value(s.index),
+            (AccountResp::Kind, StreamEntry::AccountFrontier { .. }) => text("frontier"),
+            (AccountResp::Kind, _) => text("pending"),
+            (AccountResp::FrontierHash, StreamEntry::AccountFrontier { frontier_hash, .. }) => {
+                hex(frontier_hash)
+            }
+            (AccountResp::Balance, StreamEntry::AccountFrontier { balance, .. }) => {
+                amount(*balance)
+            }
+            (AccountResp::Hash, StreamEntry::PendingEntry { hash, .. }) => {
+                opt_hex(hash.as_ref().map(|h| &h[..]))
+            }
+            (AccountResp::Amount, StreamEntry::PendingEntry { amount: a, .. }) => {
+                a.map_or(Value::Null, amount)
+            }
+            (AccountResp::Source, StreamEntry::PendingEntry { source, .. }) => {
+                source.as_ref().map_or(Value::Null, account)
+            }
+            _ => Value::Null,
         }
     }
 }

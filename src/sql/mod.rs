@@ -46,6 +46,8 @@ pub fn register(db: &Connection) -> Result<()> {
         bootstrap::FrontierRequests,
         bootstrap::BulkPullRequests,
         bootstrap::BulkPullAccountRequests,
+        bootstrap::FrontierResponses,
+        bootstrap::BulkPullAccountResponses,
         anomalies::Anomalies,
         anomalies::Stats,
     );

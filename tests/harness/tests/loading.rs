@@ -41,6 +41,8 @@ fn registers_exactly_the_documented_functions_and_modules() {
         "nano_frontier_requests",
         "nano_bulk_pull_requests",
         "nano_bulk_pull_account_requests",
+        "nano_frontier_responses",
+        "nano_bulk_pull_account_responses",
         "nano_anomalies",
         "nano_stats",
     ];
