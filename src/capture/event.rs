@@ -51,6 +51,8 @@ pub struct StreamItemEvent {
     /// bulk_pull_account, or the bulk_push header).
     pub request_id: u64,
     pub request_type: u8,
+    /// Network id of the request's header (stream items have no header of their own).
+    pub network: u16,
     /// 1-based index of the item within its stream.
     pub index: u64,
     pub entry: Result<StreamEntry, Malformed>,

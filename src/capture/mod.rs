@@ -3,11 +3,23 @@
 //!
 //! CONTRACT: `Event`, `Pipeline` and `flow_key` are used by `sql` (and later `store`).
 
+pub mod cookies;
+pub mod defrag;
 pub mod event;
 pub mod flow;
+pub mod ip;
+pub mod link;
 pub mod pipeline;
+pub mod segment;
+pub mod source;
 pub mod tcp;
+pub mod time;
+pub mod udp;
+
+#[cfg(test)]
+mod tests;
 
 pub use event::*;
 pub use flow::flow_key;
-pub use pipeline::{OpenError, Pipeline, PipelineStats};
+pub use pipeline::{OpenError, Pipeline, PipelineOptions, PipelineStats};
+pub use time::format_time_usec;

@@ -1,7 +1,15 @@
 //! The one pipeline: capture file -> frames -> link/IP -> UDP/TCP -> Nano events.
-//! STUB: the capture work fills this in.
+//! Streaming: events are produced as frames are read, memory stays bounded.
 
-use super::Event;
+use super::cookies::CookieMemory;
+use super::defrag::{Defrag, DefragLimits};
+use super::ip::{self, IpPacket, PROTO_TCP, PROTO_UDP};
+use super::link::{self, Link};
+use super::source::{Frame, FrameSource, ReadOutcome};
+use super::tcp::{TcpLimits, TcpTracker};
+use super::{flow_key, segment, udp};
+use super::{AnomalyEvent, Event, MessageEvent, PacketMeta, Transport};
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 /// Why a capture could not be opened at all. Everything after opening is an anomaly
@@ -35,29 +43,281 @@ impl std::error::Error for OpenError {}
 /// Counters a user may want after a scan (frames skipped are not errors).
 #[derive(Debug, Default, Clone)]
 pub struct PipelineStats {
+    /// Packet records read.
     pub frames: u64,
+    /// Frames of a known link type carrying no IP (ARP, LLC...).
     pub non_ip_frames: u64,
+    /// Frames of a link type the pipeline does not know.
     pub unknown_link_frames: u64,
+    /// Frames whose link header is cut off or inconsistent (each also an anomaly).
+    pub bad_link_frames: u64,
+    /// Frames whose IP header is cut off or garbled (each also an anomaly).
+    pub bad_ip_frames: u64,
+    /// IP packets carrying neither UDP nor TCP (ICMP...).
+    pub other_ip_packets: u64,
+    /// IP fragments seen (UDP/TCP ones are reassembled).
+    pub ip_fragments: u64,
+    /// Datagrams rebuilt from fragments.
+    pub reassembled_datagrams: u64,
+    /// UDP datagrams (after reassembly).
+    pub udp_datagrams: u64,
+    /// TCP segments handed to the tracker.
+    pub tcp_segments: u64,
+    /// UDP/TCP headers cut off or inconsistent (each also an anomaly).
+    pub bad_transport: u64,
+    /// UDP datagrams that are not Nano messages.
     pub non_nano_datagrams: u64,
+    /// Message events emitted (UDP and TCP).
     pub messages: u64,
+    /// Anomaly events emitted (all layers).
     pub anomalies: u64,
 }
 
+/// Knobs of the pipeline; `Default` suits a node's capture.
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    pub defrag: DefragLimits,
+    pub tcp: TcpLimits,
+    /// Handshake query cookies remembered to pair responses with.
+    pub max_handshake_cookies: usize,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        PipelineOptions {
+            defrag: DefragLimits::default(),
+            tcp: TcpLimits::default(),
+            max_handshake_cookies: 4096,
+        }
+    }
+}
+
 pub struct Pipeline {
-    _stats: PipelineStats,
+    source: FrameSource,
+    layers: Layers,
+    finished: bool,
+}
+
+/// Everything below the frame source: kept apart so that a borrowed frame can be
+/// processed while the source is borrowed.
+struct Layers {
+    pending: VecDeque<Event>,
+    stats: PipelineStats,
+    /// Next message id (1-based, shared with the TCP tracker).
+    next_id: u64,
+    defrag: Defrag,
+    tcp: TcpTracker,
+    cookies: CookieMemory,
+    last_frame: u64,
+    last_time: i64,
 }
 
 impl Pipeline {
-    pub fn open(_path: &Path) -> Result<Pipeline, OpenError> {
-        todo!()
+    pub fn open(path: &Path) -> Result<Pipeline, OpenError> {
+        Self::open_with(path, PipelineOptions::default())
+    }
+
+    pub fn open_with(path: &Path, options: PipelineOptions) -> Result<Pipeline, OpenError> {
+        Ok(Self::from_source(FrameSource::open(path)?, options))
+    }
+
+    /// A pipeline over an already opened frame source.
+    pub fn from_source(source: FrameSource, options: PipelineOptions) -> Pipeline {
+        Pipeline {
+            source,
+            layers: Layers {
+                pending: VecDeque::new(),
+                stats: PipelineStats::default(),
+                next_id: 1,
+                defrag: Defrag::new(options.defrag),
+                tcp: TcpTracker::new(options.tcp),
+                cookies: CookieMemory::new(options.max_handshake_cookies),
+                last_frame: 0,
+                last_time: 0,
+            },
+            finished: false,
+        }
     }
 
     /// The next event in capture order; `None` at the end of the capture.
     pub fn next_event(&mut self) -> Option<Event> {
-        todo!()
+        loop {
+            if let Some(event) = self.layers.pending.pop_front() {
+                match &event {
+                    Event::Message(_) => self.layers.stats.messages += 1,
+                    Event::Anomaly(_) => self.layers.stats.anomalies += 1,
+                    _ => {}
+                }
+                return Some(event);
+            }
+            if self.finished {
+                return None;
+            }
+            let layers = &mut self.layers;
+            match self.source.next(|frame| layers.on_frame(&frame)) {
+                ReadOutcome::Frame => {}
+                ReadOutcome::Anomaly { anomaly, fatal } => {
+                    if !fatal {
+                        // An unusable record still counts as a frame.
+                        self.layers.stats.frames += 1;
+                        self.layers.last_frame = anomaly.frame;
+                    }
+                    self.layers.pending.push_back(Event::Anomaly(AnomalyEvent {
+                        frame: anomaly.frame,
+                        time_usec: anomaly.time_usec,
+                        meta: None,
+                        kind: anomaly.kind,
+                        detail: anomaly.detail,
+                    }));
+                    if fatal {
+                        self.finish();
+                    }
+                }
+                ReadOutcome::End => self.finish(),
+            }
+        }
     }
 
     pub fn stats(&self) -> &PipelineStats {
-        &self._stats
+        &self.layers.stats
+    }
+
+    /// End of capture: what reassembly still holds becomes events or anomalies.
+    fn finish(&mut self) {
+        self.finished = true;
+        let l = &mut self.layers;
+        l.defrag.finish(l.last_frame, l.last_time, &mut l.pending);
+        let before = l.pending.len();
+        l.tcp.finish(&mut l.next_id, &mut l.pending);
+        l.cookies.on_events(l.pending.range_mut(before..));
+    }
+}
+
+impl Layers {
+    fn on_frame(&mut self, frame: &Frame<'_>) {
+        self.stats.frames += 1;
+        self.last_frame = frame.number;
+        self.last_time = frame.time_usec;
+        self.defrag
+            .expire(frame.time_usec, frame.number, &mut self.pending);
+        let bytes = match link::strip(frame.link_type, frame.data) {
+            Link::Ip(bytes) => bytes,
+            Link::NotIp => {
+                self.stats.non_ip_frames += 1;
+                return;
+            }
+            Link::UnknownLinkType => {
+                self.stats.unknown_link_frames += 1;
+                return;
+            }
+            Link::Bad(why) => {
+                self.stats.bad_link_frames += 1;
+                self.anomaly(frame, "bad_link", why.to_string());
+                return;
+            }
+        };
+        let packet = match ip::parse(bytes) {
+            Ok(p) => p,
+            Err(why) => {
+                self.stats.bad_ip_frames += 1;
+                self.anomaly(frame, "bad_ip", why);
+                return;
+            }
+        };
+        if packet.fragment.is_none() {
+            self.transport(frame, &packet);
+            return;
+        }
+        self.stats.ip_fragments += 1;
+        if packet.proto != PROTO_UDP && packet.proto != PROTO_TCP {
+            self.stats.other_ip_packets += 1;
+            return;
+        }
+        if let Some(whole) =
+            self.defrag
+                .add(&packet, frame.number, frame.time_usec, &mut self.pending)
+        {
+            self.stats.reassembled_datagrams += 1;
+            let rebuilt = IpPacket {
+                payload: &whole,
+                fragment: None,
+                ..packet
+            };
+            // The datagram belongs to the frame of the fragment that completed it.
+            self.transport(frame, &rebuilt);
+            self.defrag.recycle(whole);
+        }
+    }
+
+    fn transport(&mut self, frame: &Frame<'_>, packet: &IpPacket<'_>) {
+        match packet.proto {
+            PROTO_UDP => self.udp(frame, packet),
+            PROTO_TCP => match segment::parse(packet, frame.number, frame.time_usec) {
+                Ok(seg) => {
+                    self.stats.tcp_segments += 1;
+                    let before = self.pending.len();
+                    self.tcp
+                        .on_segment(&seg, &mut self.next_id, &mut self.pending);
+                    self.cookies.on_events(self.pending.range_mut(before..));
+                }
+                Err(why) => {
+                    self.stats.bad_transport += 1;
+                    self.anomaly(frame, "bad_tcp", why);
+                }
+            },
+            _ => self.stats.other_ip_packets += 1,
+        }
+    }
+
+    fn udp(&mut self, frame: &Frame<'_>, packet: &IpPacket<'_>) {
+        let datagram = match udp::parse(packet.payload) {
+            Ok(d) => d,
+            Err(why) => {
+                self.stats.bad_transport += 1;
+                self.anomaly(frame, "bad_udp", why.to_string());
+                return;
+            }
+        };
+        self.stats.udp_datagrams += 1;
+        let Some((header, payload)) = crate::protocol::decode_datagram(datagram.payload) else {
+            self.stats.non_nano_datagrams += 1;
+            return;
+        };
+        let meta = PacketMeta {
+            frame: frame.number,
+            time_usec: frame.time_usec,
+            transport: Transport::Udp,
+            ipv: packet.ipv,
+            src_ip: packet.src,
+            src_port: datagram.src_port,
+            dst_ip: packet.dst,
+            dst_port: datagram.dst_port,
+            flow_key: flow_key(
+                Transport::Udp,
+                (packet.src, datagram.src_port),
+                (packet.dst, datagram.dst_port),
+            ),
+        };
+        let mut message = MessageEvent {
+            id: self.next_id,
+            meta,
+            header,
+            size: datagram.payload.len().saturating_sub(8),
+            payload,
+            peer_cookie: None,
+        };
+        self.next_id += 1;
+        self.cookies.on_message(&mut message);
+        self.pending.push_back(Event::Message(message));
+    }
+
+    fn anomaly(&mut self, frame: &Frame<'_>, kind: &'static str, detail: String) {
+        self.pending.push_back(Event::Anomaly(AnomalyEvent {
+            frame: frame.number,
+            time_usec: frame.time_usec,
+            meta: None,
+            kind,
+            detail,
+        }));
     }
 }

@@ -1,43 +1,132 @@
-//! Entry points of the decoder. STUBS: the protocol work fills these in.
+//! Entry points of the decoder: header, framing (TCP stream and UDP datagram),
+//! payload dispatch by message type, and headerless stream items.
 
+use super::header::{self, HEADER_SIZE};
+use super::wire::{exact_len, malformed};
 use super::*;
 
 /// Parses the 8-byte header. Checks nothing but length (see `is_plausible_header`).
-pub fn parse_header(_buf: &[u8]) -> Result<Header, DecodeError> {
-    todo!()
+pub fn parse_header(buf: &[u8]) -> Result<Header, DecodeError> {
+    header::parse(buf)
 }
 
 /// Payload length a stream framer must read after this header (PROTOCOL.md section 7,
 /// TCP rules). Malformed when the length cannot be computed (unknown type, block type
 /// out of range, over 66560 bytes, ...).
-pub fn payload_len(_h: &Header) -> Result<usize, Malformed> {
-    todo!()
+pub fn payload_len(h: &Header) -> Result<usize, Malformed> {
+    header::payload_len(h)
 }
 
-/// Decodes a payload whose length the caller already framed.
-pub fn decode_payload(_h: &Header, _payload: &[u8]) -> Result<Payload, Malformed> {
-    todo!()
+/// Decodes a payload whose length the caller already framed (TCP rules). A payload
+/// whose size differs from what the header and type require is `bad_length`.
+pub fn decode_payload(h: &Header, payload: &[u8]) -> Result<Payload, Malformed> {
+    decode_body(h, payload, false)
+}
+
+/// `udp_legacy`: the proto ≤ 16 datagram rules for confirm_req / confirm_ack by hash.
+fn decode_body(h: &Header, payload: &[u8], udp_legacy: bool) -> Result<Payload, Malformed> {
+    use header::*;
+    Ok(match h.msg_type {
+        KEEPALIVE => Payload::Keepalive(keepalive::decode(payload)?),
+        PUBLISH => Payload::Publish(publish::decode(h, payload)?),
+        CONFIRM_REQ => Payload::ConfirmReq(confirm_req::decode(h, payload, udp_legacy)?),
+        CONFIRM_ACK => Payload::ConfirmAck(confirm_ack::decode(h, payload, udp_legacy)?),
+        BULK_PULL => Payload::BulkPull(bulk_pull::decode(h, payload)?),
+        BULK_PUSH => {
+            exact_len("bulk_push", payload, 0)?;
+            Payload::BulkPush
+        }
+        FRONTIER_REQ => Payload::FrontierReq(frontier_req::decode(h, payload)?),
+        BULK_PULL_BLOCKS => Payload::BulkPullBlocks(bulk_pull_blocks::decode(payload)?),
+        NODE_ID_HANDSHAKE => Payload::NodeIdHandshake(node_id_handshake::decode(h, payload)?),
+        BULK_PULL_ACCOUNT => Payload::BulkPullAccount(bulk_pull_account::decode(payload)?),
+        TELEMETRY_REQ => {
+            exact_len("telemetry_req", payload, 0)?;
+            Payload::TelemetryReq
+        }
+        TELEMETRY_ACK => Payload::TelemetryAck(telemetry::decode_ack(h, payload)?),
+        ASC_PULL_REQ => Payload::AscPullReq(asc_pull::decode_req(h, payload)?),
+        ASC_PULL_ACK => Payload::AscPullAck(asc_pull::decode_ack(h, payload)?),
+        // Gives the unknown_type reason.
+        _ => {
+            return Err(header::payload_len(h)
+                .err()
+                .unwrap_or_else(|| malformed("unknown_type", "unknown type")))
+        }
+    })
 }
 
 /// Frames and decodes one message from the front of a byte stream (TCP rules).
 /// Returns the header, the decoded payload (or why it is malformed) and the bytes consumed.
 /// `Incomplete` when the buffer does not yet hold the whole message; `Malformed` when the
 /// header itself cannot be framed (the stream is out of sync).
+///
+/// The network id and versions are not checked here (custom test networks may use any
+/// id); callers looking for a sync point use `is_plausible_header`.
 pub fn decode_message(
-    _buf: &[u8],
+    buf: &[u8],
 ) -> Result<(Header, Result<Payload, Malformed>, usize), DecodeError> {
-    todo!()
+    let h = header::parse(buf)?;
+    let len = header::payload_len(&h).map_err(DecodeError::Malformed)?;
+    let total = HEADER_SIZE + len;
+    let Some(payload) = buf.get(HEADER_SIZE..total) else {
+        return Err(DecodeError::Incomplete {
+            needed: total - buf.len(),
+        });
+    };
+    Ok((h, decode_payload(&h, payload), total))
+}
+
+/// Can this header start a UDP datagram row? Looser than `is_plausible_header`, since
+/// old nodes sent versions outside today's range: 'R', a known network byte, a type in
+/// 2..=15, and 1 ≤ version_using ≤ 100 (0 or more than 100 is taken as not Nano).
+/// The max ≥ using ≥ min order is not required.
+pub fn is_plausible_datagram_header(h: &Header) -> bool {
+    (h.network >> 8) == 0x52
+        && header::network_name(h.network).is_some()
+        && (2..=15).contains(&h.msg_type)
+        && (1..=100).contains(&h.version_using)
 }
 
 /// Decodes one UDP datagram (one message, UDP length rules including proto <= 16).
 /// `None` when the datagram does not start with a plausible Nano header (not a row).
-pub fn decode_datagram(_buf: &[u8]) -> Option<(Header, Result<Payload, Malformed>)> {
-    todo!()
+/// Bytes beyond the framed length are `trailing_bytes`, too few are `truncated`.
+pub fn decode_datagram(buf: &[u8]) -> Option<(Header, Result<Payload, Malformed>)> {
+    let h = header::parse(buf).ok()?;
+    if !is_plausible_datagram_header(&h) {
+        return None;
+    }
+    let body = buf.get(HEADER_SIZE..).unwrap_or_default();
+    let by_hash = block::block_size(h.block_type()).is_none()
+        && matches!(h.msg_type, header::CONFIRM_REQ | header::CONFIRM_ACK);
+    if h.version_using <= 16 && by_hash {
+        // Proto ≤ 16: the vote's hashes run to the end of the datagram and the V18
+        // confirm_req has its own count byte; the decoders check the ends themselves.
+        return Some((h, decode_body(&h, body, true)));
+    }
+    let result = match header::payload_len(&h) {
+        Err(m) => Err(m),
+        Ok(len) if body.len() < len => Err(malformed(
+            "truncated",
+            format!(
+                "datagram holds {} payload bytes, the header needs {len}",
+                body.len()
+            ),
+        )),
+        Ok(len) if body.len() > len => Err(malformed(
+            "trailing_bytes",
+            format!("{} bytes after the {len}-byte payload", body.len() - len),
+        )),
+        Ok(_) => decode_body(&h, body, false),
+    };
+    Some((h, result))
 }
 
-/// Resynchronisation heuristic of PROTOCOL.md 6.5 step 7 on the first 8 bytes.
-pub fn is_plausible_header(_buf: &[u8]) -> bool {
-    todo!()
+/// Resynchronisation heuristic of PROTOCOL.md 6.5 step 7 on the first 8 bytes:
+/// 'R', a known network byte, version_using 13..=40, max ≥ using ≥ min, type in
+/// {2..8, 10..15}, payload length computable and ≤ 66560.
+pub fn is_plausible_header(buf: &[u8]) -> bool {
+    header::is_plausible(buf)
 }
 
 /// Which headerless stream item is expected next (PROTOCOL.md section 6).
@@ -54,9 +143,11 @@ pub enum StreamKind {
 }
 
 /// Decodes one stream item from the front of `buf`: the item and the bytes consumed.
+/// `Incomplete { needed }` is exact: the item's size is known from its first byte
+/// (blocks) or from the kind.
 pub fn decode_stream_entry(
-    _kind: StreamKind,
-    _buf: &[u8],
+    kind: StreamKind,
+    buf: &[u8],
 ) -> Result<(StreamEntry, usize), DecodeError> {
-    todo!()
+    stream::decode_entry(kind, buf)
 }

@@ -5,12 +5,37 @@
 //! CONTRACT: the public names re-exported here are used by `capture` and `sql`.
 //! Add freely; rename or remove only together with their users.
 
+pub mod account;
+pub mod asc_pull;
+pub mod block;
+pub mod bulk_pull;
+pub mod bulk_pull_account;
+pub mod bulk_pull_blocks;
+pub mod confirm_ack;
+pub mod confirm_req;
+pub mod crypto;
 pub mod decode;
+pub mod frontier_req;
+pub mod header;
+pub mod hex;
+pub mod keepalive;
+pub mod node_id_handshake;
+pub mod publish;
+pub mod stream;
+pub mod telemetry;
 pub mod types;
+mod wire;
 
+#[cfg(test)]
+mod tests;
+
+pub use account::{decode_account, encode_account, encode_node_id};
+pub use block::{block_size, block_type_name, WorkThresholds};
+pub use confirm_ack::VoteTiming;
 pub use decode::*;
+pub use header::{msg_name, network_name, MAX_MESSAGE_SIZE};
+pub use hex::hex_upper;
 pub use types::*;
-
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {

@@ -101,6 +101,7 @@ pub struct Publish {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // a block is inline on purpose: no allocation
 pub enum ConfirmReq {
     /// `(block hash, root)` pairs; count from the header (v1 or v2) or, for
     /// V18 UDP, from the body's count byte.

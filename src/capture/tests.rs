@@ -1,0 +1,793 @@
+//! Pipeline-level tests over small pcap/pcapng files written into a temp directory.
+//! Tests marked "NEEDS DECODER" run the real `protocol::decode_datagram`.
+
+use super::pipeline::{OpenError, Pipeline, PipelineOptions};
+use super::source::FrameSource;
+use super::{Event, Transport};
+use etherparse::PacketBuilder;
+use pcap_file::pcap::{PcapHeader, PcapWriter, RawPcapPacket};
+use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
+use pcap_file::pcapng::blocks::simple_packet::SimplePacketBlock;
+use pcap_file::pcapng::PcapNgWriter;
+use pcap_file::{DataLink, Endianness, TsResolution};
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+/// A file in the temp directory, removed on drop.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(tag: &str) -> TempFile {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        TempFile(
+            std::env::temp_dir().join(format!("nanocap-capture-{}-{n}-{tag}", std::process::id())),
+        )
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// One pcap record: seconds, fraction (µs or ns per the file), frame bytes.
+type Rec = (u32, u32, Vec<u8>);
+
+fn write_pcap(endianness: Endianness, res: TsResolution, link: u32, recs: &[Rec]) -> TempFile {
+    let t = TempFile::new("pcap");
+    let header = PcapHeader {
+        datalink: DataLink::from(link),
+        ts_resolution: res,
+        endianness,
+        ..PcapHeader::default()
+    };
+    let file = std::fs::File::create(t.path()).unwrap();
+    let mut w = PcapWriter::with_header(file, header).unwrap();
+    for (sec, frac, data) in recs {
+        w.write_raw_packet(&RawPcapPacket {
+            ts_sec: *sec,
+            ts_frac: *frac,
+            incl_len: data.len() as u32,
+            orig_len: data.len() as u32,
+            data: Cow::Borrowed(data),
+        })
+        .unwrap();
+    }
+    t
+}
+
+fn all_events(p: &mut Pipeline) -> Vec<Event> {
+    let mut v = Vec::new();
+    while let Some(e) = p.next_event() {
+        v.push(e);
+        assert!(v.len() < 100_000, "runaway pipeline");
+    }
+    // Stays ended.
+    assert!(p.next_event().is_none());
+    v
+}
+
+/// (kind, frame, time) of every anomaly, in order.
+fn anomalies(events: &[Event]) -> Vec<(&'static str, u64, i64)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Anomaly(a) => Some((a.kind, a.frame, a.time_usec)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn eth_tcp(payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    PacketBuilder::ethernet2([1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2])
+        .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+        .tcp(51000, 7075, 1, 1000)
+        .write(&mut v, payload)
+        .unwrap();
+    v
+}
+
+fn ip4_tcp(payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+        .tcp(51000, 7075, 1, 1000)
+        .write(&mut v, payload)
+        .unwrap();
+    v
+}
+
+fn ip6_tcp(payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    let a = [0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let b = [0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+    PacketBuilder::ipv6(a, b, 64)
+        .tcp(51000, 7075, 1, 1000)
+        .write(&mut v, payload)
+        .unwrap();
+    v
+}
+
+fn ip4_icmp() -> Vec<u8> {
+    let mut v = Vec::new();
+    PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+        .icmpv4_echo_request(1, 1)
+        .write(&mut v, &[0; 8])
+        .unwrap();
+    v
+}
+
+fn eth_arp() -> Vec<u8> {
+    let mut v = vec![0xff; 6];
+    v.extend_from_slice(&[1; 6]);
+    v.extend_from_slice(&[0x08, 0x06]);
+    v.extend_from_slice(&[0, 1, 8, 0, 6, 4, 0, 1]);
+    v.extend_from_slice(&[0; 20]);
+    v
+}
+
+fn eth_icmp() -> Vec<u8> {
+    let mut v = Vec::new();
+    PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+        .icmpv4_echo_request(1, 1)
+        .write(&mut v, &[0; 8])
+        .unwrap();
+    v
+}
+
+/// An Ethernet frame announcing IPv4 whose "IP header" is garbage (version 5).
+fn eth_bad_ip() -> Vec<u8> {
+    let mut v = vec![2; 6];
+    v.extend_from_slice(&[1; 6]);
+    v.extend_from_slice(&[0x08, 0x00]);
+    v.extend_from_slice(&[0x55; 20]);
+    v
+}
+
+#[test]
+fn counts_frames_by_what_they_carry() {
+    let recs = vec![
+        (1, 0, eth_arp()),
+        (2, 0, eth_icmp()),
+        (3, 0, eth_tcp(b"xyz")),
+        (4, 0, eth_bad_ip()),
+        (5, 0, vec![1, 2, 3]),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 1, &recs);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    let events = all_events(&mut p);
+    assert_eq!(
+        anomalies(&events),
+        vec![("bad_ip", 4, 4_000_000), ("bad_link", 5, 5_000_000)]
+    );
+    let s = p.stats();
+    assert_eq!(s.frames, 5);
+    assert_eq!(s.non_ip_frames, 1);
+    assert_eq!(s.other_ip_packets, 1);
+    assert_eq!(s.tcp_segments, 1);
+    assert_eq!(s.bad_ip_frames, 1);
+    assert_eq!(s.bad_link_frames, 1);
+    assert_eq!(s.anomalies, 2);
+    assert_eq!(s.messages, 0);
+}
+
+#[test]
+fn unknown_link_type_is_counted_not_an_error() {
+    // 105 = IEEE 802.11.
+    let f = write_pcap(
+        Endianness::Little,
+        TsResolution::MicroSecond,
+        105,
+        &[(1, 0, vec![0; 40]), (2, 0, vec![0; 40])],
+    );
+    let mut p = Pipeline::open(f.path()).unwrap();
+    assert!(all_events(&mut p).is_empty());
+    assert_eq!(p.stats().unknown_link_frames, 2);
+    assert_eq!(p.stats().frames, 2);
+}
+
+/// A raw-IP frame that is not IP: its anomaly carries the frame's number and time.
+fn garbage_ip() -> Vec<u8> {
+    vec![0x50; 24]
+}
+
+#[test]
+fn nanosecond_big_endian_pcap_times() {
+    let recs = vec![
+        (1_600_000_000, 123_456_789, garbage_ip()),
+        (1_600_000_001, 999_999_999, garbage_ip()),
+    ];
+    let f = write_pcap(Endianness::Big, TsResolution::NanoSecond, 101, &recs);
+    // The writer really produced the big-endian nanosecond magic.
+    let bytes = std::fs::read(f.path()).unwrap();
+    assert_eq!(&bytes[..4], &[0xa1, 0xb2, 0x3c, 0x4d]);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    assert_eq!(
+        anomalies(&all_events(&mut p)),
+        vec![
+            ("bad_ip", 1, 1_600_000_000_123_456),
+            ("bad_ip", 2, 1_600_000_001_999_999)
+        ]
+    );
+}
+
+#[test]
+fn microsecond_pcap_both_byte_orders() {
+    for e in [Endianness::Little, Endianness::Big] {
+        let recs = vec![(1_000, 5, garbage_ip())];
+        let f = write_pcap(e, TsResolution::MicroSecond, 101, &recs);
+        let mut p = Pipeline::open(f.path()).unwrap();
+        assert_eq!(
+            anomalies(&all_events(&mut p)),
+            vec![("bad_ip", 1, 1_000_000_005)]
+        );
+    }
+}
+
+#[test]
+fn every_link_type_reaches_tcp() {
+    let tcp4 = ip4_tcp(b"abc");
+    let tcp6 = ip6_tcp(b"abc");
+    let with = |prefix: &[u8], ip: &[u8]| [prefix, ip].concat();
+    let cases: Vec<(u32, Vec<u8>)> = vec![
+        (1, eth_tcp(b"abc")),
+        // 802.1Q then QinQ.
+        (
+            1,
+            with(
+                &[
+                    2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0x88, 0xa8, 0, 1, 0x81, 0, 0, 2, 8, 0,
+                ],
+                &tcp4,
+            ),
+        ),
+        (0, with(&2u32.to_le_bytes(), &tcp4)),
+        (0, with(&30u32.to_be_bytes(), &tcp6)),
+        (108, with(&24u32.to_be_bytes(), &tcp6)),
+        (12, tcp4.clone()),
+        (14, tcp6.clone()),
+        (101, tcp4.clone()),
+        (228, tcp4.clone()),
+        (229, tcp6.clone()),
+        (
+            113,
+            with(
+                &[0, 0, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00],
+                &tcp4,
+            ),
+        ),
+        (
+            276,
+            with(
+                &[
+                    0x86, 0xdd, 0, 0, 0, 0, 0, 1, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0,
+                ],
+                &tcp6,
+            ),
+        ),
+    ];
+    for (link, frame) in cases {
+        let f = write_pcap(
+            Endianness::Little,
+            TsResolution::MicroSecond,
+            link,
+            &[(1, 0, frame)],
+        );
+        let mut p = Pipeline::open(f.path()).unwrap();
+        let events = all_events(&mut p);
+        assert!(events.is_empty(), "link {link}: {events:?}");
+        assert_eq!(p.stats().tcp_segments, 1, "link {link}");
+    }
+}
+
+#[test]
+fn truncated_last_record_keeps_the_complete_ones() {
+    let recs = vec![
+        (10, 0, garbage_ip()),
+        (11, 0, garbage_ip()),
+        (12, 0, garbage_ip()),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 101, &recs);
+    let bytes = std::fs::read(f.path()).unwrap();
+    // 24-byte header + 3 records of 16 + 24 bytes; cut 5 bytes into the last record's data.
+    assert_eq!(bytes.len(), 24 + 3 * 40);
+    std::fs::write(f.path(), &bytes[..24 + 2 * 40 + 16 + 5]).unwrap();
+    let mut p = Pipeline::open(f.path()).unwrap();
+    assert_eq!(
+        anomalies(&all_events(&mut p)),
+        vec![
+            ("bad_ip", 1, 10_000_000),
+            ("bad_ip", 2, 11_000_000),
+            ("truncated_record", 3, 11_000_000)
+        ]
+    );
+    assert_eq!(p.stats().frames, 2);
+
+    // Cut inside a record header too.
+    std::fs::write(f.path(), &bytes[..24 + 40 + 7]).unwrap();
+    let mut p = Pipeline::open(f.path()).unwrap();
+    assert_eq!(
+        anomalies(&all_events(&mut p)),
+        vec![
+            ("bad_ip", 1, 10_000_000),
+            ("truncated_record", 2, 10_000_000)
+        ]
+    );
+}
+
+/// A little-endian µs pcap header for raw IP, by hand.
+fn pcap_header_bytes() -> Vec<u8> {
+    let mut h = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    h.extend_from_slice(&[0; 8]);
+    h.extend_from_slice(&65535u32.to_le_bytes());
+    h.extend_from_slice(&101u32.to_le_bytes());
+    h
+}
+
+#[test]
+fn hostile_caplen_does_not_allocate_or_panic() {
+    // incl_len 0xfffffff0 with 100 bytes behind it: the file ends inside the record.
+    let t = TempFile::new("hostile");
+    let mut b = pcap_header_bytes();
+    b.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0]);
+    b.extend_from_slice(&0xffff_fff0u32.to_le_bytes());
+    b.extend_from_slice(&0xffff_fff0u32.to_le_bytes());
+    b.extend_from_slice(&[0x45; 100]);
+    std::fs::write(t.path(), &b).unwrap();
+    let mut p = Pipeline::open(t.path()).unwrap();
+    assert_eq!(
+        anomalies(&all_events(&mut p)),
+        vec![("truncated_record", 1, 0)]
+    );
+
+    // A 20 MB record in a 9 MB file: longer than the read buffer, before the end.
+    let mut b = pcap_header_bytes();
+    b.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0]);
+    b.extend_from_slice(&20_000_000u32.to_le_bytes());
+    b.extend_from_slice(&20_000_000u32.to_le_bytes());
+    b.resize(9_000_000, 0);
+    std::fs::write(t.path(), &b).unwrap();
+    let mut p = Pipeline::open(t.path()).unwrap();
+    assert_eq!(
+        anomalies(&all_events(&mut p)),
+        vec![("record_too_large", 1, 0)]
+    );
+}
+
+#[test]
+fn open_errors() {
+    let missing = std::env::temp_dir().join("nanocap-no-such-file.pcap");
+    match Pipeline::open(&missing) {
+        Err(OpenError::NotFound(p)) => assert_eq!(p, missing),
+        other => panic!("{:?}", other.err()),
+    }
+    let t = TempFile::new("notcap");
+    for (bytes, needle) in [
+        (&b""[..], "empty"),
+        (&b"ab"[..], "2 bytes"),
+        (&b"hello, this is text\n"[..], "unknown magic"),
+        (&[0x1f, 0x8b, 8, 0, 0, 0][..], "gzip"),
+        // pcap magic, header cut off.
+        (&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0][..], "pcap file header"),
+        // pcapng magic, section header cut off.
+        (&[0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0][..], "pcapng"),
+    ] {
+        std::fs::write(t.path(), bytes).unwrap();
+        match Pipeline::open(t.path()) {
+            Err(OpenError::NotACapture(p, why)) => {
+                assert_eq!(p, t.path());
+                assert!(why.contains(needle), "{why:?} lacks {needle:?}");
+            }
+            other => panic!("{:?} for {bytes:?}", other.err()),
+        }
+    }
+}
+
+#[test]
+fn read_error_after_some_records_is_an_anomaly_then_end() {
+    /// Serves `data`, then fails.
+    struct Failing(std::io::Cursor<Vec<u8>>);
+    impl std::io::Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(std::io::Error::other("disk on fire")),
+                n => Ok(n),
+            }
+        }
+    }
+    let mut b = pcap_header_bytes();
+    for sec in [7u32, 8] {
+        b.extend_from_slice(&sec.to_le_bytes());
+        b.extend_from_slice(&[0, 0, 0, 0]);
+        b.extend_from_slice(&24u32.to_le_bytes());
+        b.extend_from_slice(&24u32.to_le_bytes());
+        b.extend_from_slice(&garbage_ip());
+    }
+    let source = FrameSource::from_reader(Box::new(Failing(std::io::Cursor::new(b)))).unwrap();
+    let mut p = Pipeline::from_source(source, PipelineOptions::default());
+    let events = all_events(&mut p);
+    assert_eq!(
+        anomalies(&events),
+        vec![
+            ("bad_ip", 1, 7_000_000),
+            ("bad_ip", 2, 8_000_000),
+            ("read_error", 3, 8_000_000)
+        ]
+    );
+    match &events[2] {
+        Event::Anomaly(a) => assert!(a.detail.contains("disk on fire"), "{}", a.detail),
+        _ => unreachable!(),
+    }
+}
+
+fn idb(
+    link: DataLink,
+    options: Vec<InterfaceDescriptionOption<'static>>,
+) -> InterfaceDescriptionBlock<'static> {
+    InterfaceDescriptionBlock {
+        linktype: link,
+        snaplen: 0,
+        options,
+    }
+}
+
+fn epb(iface: u32, units: u64, data: &[u8]) -> EnhancedPacketBlock<'_> {
+    EnhancedPacketBlock {
+        interface_id: iface,
+        // pcap-file writes Duration::as_nanos() as the raw timestamp units.
+        timestamp: Duration::from_nanos(units),
+        original_len: data.len() as u32,
+        data: Cow::Borrowed(data),
+        options: vec![],
+    }
+}
+
+#[test]
+fn pcapng_interfaces_with_different_link_types_and_resolutions() {
+    for endianness in [Endianness::Little, Endianness::Big] {
+        let t = TempFile::new("ng");
+        let file = std::fs::File::create(t.path()).unwrap();
+        let mut w = PcapNgWriter::with_endianness(file, endianness).unwrap();
+        // 0: Ethernet, default resolution (µs).
+        w.write_pcapng_block(idb(DataLink::ETHERNET, vec![]))
+            .unwrap();
+        // 1: raw IP, nanoseconds.
+        w.write_pcapng_block(idb(
+            DataLink::RAW,
+            vec![InterfaceDescriptionOption::IfTsResol(9)],
+        ))
+        .unwrap();
+        // 2: Linux cooked, seconds (10^0), offset 1000 s.
+        w.write_pcapng_block(idb(
+            DataLink::LINUX_SLL,
+            vec![
+                InterfaceDescriptionOption::IfTsResol(0),
+                InterfaceDescriptionOption::IfTsOffset(1000),
+            ],
+        ))
+        .unwrap();
+        // 3: raw IP, 2^-10 s.
+        w.write_pcapng_block(idb(
+            DataLink::RAW,
+            vec![InterfaceDescriptionOption::IfTsResol(0x8a)],
+        ))
+        .unwrap();
+        let bad_eth = eth_bad_ip();
+        let bad_raw = garbage_ip();
+        let mut bad_sll = vec![0, 0, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00];
+        bad_sll.extend_from_slice(&garbage_ip());
+        let tcp = eth_tcp(b"hi");
+        w.write_pcapng_block(epb(0, 1_600_000_000_000_001, &bad_eth))
+            .unwrap();
+        w.write_pcapng_block(epb(1, 1_600_000_000_987_654_321, &bad_raw))
+            .unwrap();
+        w.write_pcapng_block(epb(2, 5, &bad_sll)).unwrap();
+        w.write_pcapng_block(epb(3, 1536, &bad_raw)).unwrap();
+        w.write_pcapng_block(epb(0, 1_600_000_001_000_000, &tcp))
+            .unwrap();
+        // Simple packet block: interface 0, no timestamp (takes the previous one).
+        w.write_pcapng_block(SimplePacketBlock {
+            original_len: bad_eth.len() as u32,
+            data: Cow::Borrowed(&bad_eth),
+        })
+        .unwrap();
+        drop(w);
+        let mut p = Pipeline::open(t.path()).unwrap();
+        assert_eq!(
+            anomalies(&all_events(&mut p)),
+            vec![
+                ("bad_ip", 1, 1_600_000_000_000_001),
+                ("bad_ip", 2, 1_600_000_000_987_654),
+                ("bad_ip", 3, 1_005_000_000),
+                ("bad_ip", 4, 1_500_000),
+                ("bad_ip", 6, 1_600_000_001_000_000),
+            ],
+            "{endianness:?}"
+        );
+        assert_eq!(p.stats().frames, 6);
+        assert_eq!(p.stats().tcp_segments, 1);
+    }
+}
+
+#[test]
+fn pcapng_bad_blocks() {
+    let t = TempFile::new("ngbad");
+    let file = std::fs::File::create(t.path()).unwrap();
+    let mut w = PcapNgWriter::with_endianness(file, Endianness::Little).unwrap();
+    w.write_pcapng_block(idb(DataLink::RAW, vec![])).unwrap();
+    let bad = garbage_ip();
+    w.write_pcapng_block(epb(0, 1, &bad)).unwrap();
+    drop(w);
+    let mut bytes = std::fs::read(t.path()).unwrap();
+    // A second EPB by hand on interface 5, which does not exist.
+    let epb_start = bytes.len();
+    let mut second = Vec::new();
+    second.extend_from_slice(&6u32.to_le_bytes());
+    second.extend_from_slice(&(32u32 + 24).to_le_bytes());
+    second.extend_from_slice(&5u32.to_le_bytes());
+    second.extend_from_slice(&[0; 8]);
+    second.extend_from_slice(&24u32.to_le_bytes());
+    second.extend_from_slice(&24u32.to_le_bytes());
+    second.extend_from_slice(&bad);
+    second.extend_from_slice(&(32u32 + 24).to_le_bytes());
+    bytes.extend_from_slice(&second);
+    // Then a valid one, then half of another.
+    bytes.extend_from_slice(&second);
+    bytes[epb_start + second.len() + 8] = 0; // interface 0
+    bytes.extend_from_slice(&second[..30]);
+    std::fs::write(t.path(), &bytes).unwrap();
+    let mut p = Pipeline::open(t.path()).unwrap();
+    assert_eq!(
+        anomalies(&all_events(&mut p)),
+        vec![
+            ("bad_ip", 1, 1),
+            ("bad_record", 2, 1),
+            ("bad_ip", 3, 0),
+            ("truncated_record", 4, 0)
+        ]
+    );
+    assert_eq!(p.stats().frames, 3);
+
+    // Block length fields that disagree: fatal, reported.
+    let mut broken = bytes[..epb_start + second.len()].to_vec();
+    let n = broken.len();
+    broken[n - 4] = 0x99;
+    std::fs::write(t.path(), &broken).unwrap();
+    let mut p = Pipeline::open(t.path()).unwrap();
+    assert_eq!(
+        anomalies(&all_events(&mut p)),
+        vec![("bad_ip", 1, 1), ("bad_record", 2, 1)]
+    );
+}
+
+/// IPv4 fragments of one TCP segment (TCP goes through the same reassembly as UDP and
+/// needs no decoder): in the wrong order, the datagram belongs to the last frame.
+#[test]
+fn fragments_reassemble_across_frames() {
+    let whole = ip4_tcp(&[0xab; 40]); // 20 IP + 20 TCP + 40 data; payload 60 bytes
+    let payload = &whole[20..];
+    let frag = |offset: usize, more: bool, data: &[u8]| -> Vec<u8> {
+        let mut h = vec![0x45, 0];
+        h.extend_from_slice(&((20 + data.len()) as u16).to_be_bytes());
+        h.extend_from_slice(&0x4242u16.to_be_bytes());
+        let ff = (offset / 8) as u16 | if more { 0x2000 } else { 0 };
+        h.extend_from_slice(&ff.to_be_bytes());
+        h.extend_from_slice(&[64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        h.extend_from_slice(data);
+        h
+    };
+    let recs = vec![
+        (1, 0, frag(32, false, &payload[32..])),
+        (2, 0, frag(0, true, &payload[..16])),
+        (3, 0, frag(16, true, &payload[16..32])),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 101, &recs);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    assert!(all_events(&mut p).is_empty());
+    let s = p.stats();
+    assert_eq!(s.ip_fragments, 3);
+    assert_eq!(s.reassembled_datagrams, 1);
+    assert_eq!(s.tcp_segments, 1);
+
+    // Without the middle piece: reported at the end of the capture.
+    let f = write_pcap(
+        Endianness::Little,
+        TsResolution::MicroSecond,
+        101,
+        &recs[..2],
+    );
+    let mut p = Pipeline::open(f.path()).unwrap();
+    assert_eq!(
+        anomalies(&all_events(&mut p)),
+        vec![("frag_incomplete", 2, 2_000_000)]
+    );
+    assert_eq!(p.stats().tcp_segments, 0);
+
+    // Timed out: a frame 31 s later expires it.
+    let mut late = recs[..2].to_vec();
+    late.push((33, 0, ip4_icmp()));
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 101, &late);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    let events = all_events(&mut p);
+    assert_eq!(anomalies(&events), vec![("frag_timeout", 3, 33_000_000)]);
+}
+
+/// IPv6 fragments (fragment extension header) of one TCP segment, last piece first.
+#[test]
+fn ipv6_fragments_reassemble() {
+    let whole = ip6_tcp(&[0xcd; 30]); // 40 IPv6 + 20 TCP + 30 data
+    let payload = &whole[40..];
+    let frag = |offset: usize, more: bool, data: &[u8]| -> Vec<u8> {
+        let mut h = vec![0x60, 0, 0, 0];
+        h.extend_from_slice(&((8 + data.len()) as u16).to_be_bytes());
+        h.extend_from_slice(&[44, 64]);
+        h.extend_from_slice(&whole[8..40]);
+        let ff = ((offset / 8) as u16) << 3 | u16::from(more);
+        h.extend_from_slice(&[6, 0]);
+        h.extend_from_slice(&ff.to_be_bytes());
+        h.extend_from_slice(&0x0102_0304u32.to_be_bytes());
+        h.extend_from_slice(data);
+        h
+    };
+    let recs = vec![
+        (1, 0, frag(24, false, &payload[24..])),
+        (2, 0, frag(0, true, &payload[..24])),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 229, &recs);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    assert!(all_events(&mut p).is_empty());
+    let s = p.stats();
+    assert_eq!(
+        (s.ip_fragments, s.reassembled_datagrams, s.tcp_segments),
+        (2, 1, 1)
+    );
+}
+
+#[test]
+fn pipeline_is_send() {
+    fn is_send<T: Send>() {}
+    is_send::<Pipeline>();
+}
+
+// ---- NEEDS DECODER: these run `protocol::decode_datagram` for real. ----
+
+/// telemetry_req on the dev network (PROTOCOL.md header: 'R' 'A', versions 0x15 0x15
+/// 0x14, type 0x0c, extensions 0): a complete message with an empty payload.
+const TELEMETRY_REQ: [u8; 8] = [0x52, 0x41, 0x15, 0x15, 0x14, 0x0c, 0x00, 0x00];
+
+fn eth_udp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv4(src, dst, 64)
+        .udp(sport, dport)
+        .write(&mut v, payload)
+        .unwrap();
+    v
+}
+
+#[test]
+fn udp_messages_become_events() {
+    let recs = vec![
+        (
+            100,
+            1,
+            eth_udp([10, 0, 0, 1], [10, 0, 0, 2], 7075, 7076, &TELEMETRY_REQ),
+        ),
+        // DNS-ish, not Nano.
+        (
+            100,
+            2,
+            eth_udp([10, 0, 0, 1], [10, 0, 0, 3], 5353, 53, b"\x12\x34\x01\x00"),
+        ),
+        (
+            100,
+            3,
+            eth_udp([10, 0, 0, 2], [10, 0, 0, 1], 7076, 7075, &TELEMETRY_REQ),
+        ),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 1, &recs);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    let events = all_events(&mut p);
+    assert_eq!(events.len(), 2);
+    let (Event::Message(a), Event::Message(b)) = (&events[0], &events[1]) else {
+        panic!("{events:?}");
+    };
+    assert_eq!((a.id, a.meta.frame, a.meta.time_usec), (1, 1, 100_000_001));
+    assert_eq!((b.id, b.meta.frame, b.meta.time_usec), (2, 3, 100_000_003));
+    assert_eq!(a.meta.transport, Transport::Udp);
+    assert_eq!(a.meta.ipv, 4);
+    assert_eq!(
+        a.meta.src_ip,
+        "10.0.0.1".parse::<std::net::IpAddr>().unwrap()
+    );
+    assert_eq!((a.meta.src_port, a.meta.dst_port), (7075, 7076));
+    assert_eq!(
+        b.meta.src_ip,
+        "10.0.0.2".parse::<std::net::IpAddr>().unwrap()
+    );
+    assert_eq!(a.meta.flow_key, b.meta.flow_key);
+    assert_eq!(a.header.network, 0x5241);
+    assert_eq!(a.header.msg_type, 0x0c);
+    assert_eq!(a.size, 0);
+    assert_eq!(a.payload, Ok(crate::protocol::Payload::TelemetryReq));
+    assert_eq!(a.peer_cookie, None);
+    let s = p.stats();
+    assert_eq!(
+        (s.udp_datagrams, s.non_nano_datagrams, s.messages),
+        (3, 1, 2)
+    );
+}
+
+#[test]
+fn fragmented_udp_message_gets_the_completing_frame() {
+    // A telemetry_req datagram (8 UDP + 8 Nano bytes) split at byte 8 of the UDP payload.
+    let mut udp = Vec::new();
+    PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+        .udp(7075, 7075)
+        .write(&mut udp, &TELEMETRY_REQ)
+        .unwrap();
+    let payload = &udp[20..];
+    let frag = |offset: usize, more: bool, data: &[u8]| -> Vec<u8> {
+        let mut h = vec![0x45, 0];
+        h.extend_from_slice(&((20 + data.len()) as u16).to_be_bytes());
+        h.extend_from_slice(&7u16.to_be_bytes());
+        let ff = (offset / 8) as u16 | if more { 0x2000 } else { 0 };
+        h.extend_from_slice(&ff.to_be_bytes());
+        h.extend_from_slice(&[64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        h.extend_from_slice(data);
+        h
+    };
+    let recs = vec![
+        (5, 0, frag(8, false, &payload[8..])),
+        (6, 0, garbage_ip()),
+        (7, 0, frag(0, true, &payload[..8])),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 101, &recs);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    let events = all_events(&mut p);
+    assert_eq!(events.len(), 2, "{events:?}");
+    let Event::Message(m) = &events[1] else {
+        panic!("{events:?}");
+    };
+    assert_eq!((m.id, m.meta.frame, m.meta.time_usec), (1, 3, 7_000_000));
+    assert_eq!(m.header.msg_type, 0x0c);
+}
+
+#[test]
+fn handshake_response_carries_the_peer_cookie() {
+    // node_id_handshake query (ext 0x0001) A -> B with cookie 0x11..., then B's
+    // response (ext 0x0002: node id 32 + signature 64) back to A.
+    let mut query = vec![0x52, 0x41, 0x12, 0x12, 0x12, 0x0a, 0x01, 0x00];
+    query.extend_from_slice(&[0x11; 32]);
+    let mut response = vec![0x52, 0x41, 0x12, 0x12, 0x12, 0x0a, 0x02, 0x00];
+    response.extend_from_slice(&[0x22; 32]);
+    response.extend_from_slice(&[0x33; 64]);
+    let a = [10, 0, 0, 1];
+    let b = [10, 0, 0, 2];
+    let recs = vec![
+        (1, 0, eth_udp(a, b, 7075, 7075, &query)),
+        (2, 0, eth_udp(b, a, 7075, 7075, &response)),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 1, &recs);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    let events = all_events(&mut p);
+    let (Event::Message(q), Event::Message(r)) = (&events[0], &events[1]) else {
+        panic!("{events:?}");
+    };
+    assert!(q.payload.is_ok(), "{:?}", q.payload);
+    assert!(r.payload.is_ok(), "{:?}", r.payload);
+    assert_eq!(q.peer_cookie, None);
+    assert_eq!(r.peer_cookie, Some([0x11; 32]));
+    assert_eq!(r.size, 96);
+}

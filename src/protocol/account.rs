@@ -1,0 +1,104 @@
+//! Text form of accounts and node ids: `nano_` / `node_` + 52 base32 characters of the
+//! key (4 zero bits first) + 8 characters of the byte-reversed BLAKE2b-40 checksum.
+
+use super::crypto::blake2b_40;
+
+const ALPHABET: &[u8; 32] = b"13456789abcdefghijkmnopqrstuwxyz";
+
+/// Prefixes `decode_account` accepts (the node also accepts the dash forms).
+const PREFIXES: [&str; 5] = ["nano_", "xrb_", "node_", "nano-", "xrb-"];
+
+fn checksum(key: &[u8; 32]) -> [u8; 5] {
+    let mut c = blake2b_40(key);
+    c.reverse();
+    c
+}
+
+/// Base32 of the 260-bit `0000 ‖ key` and of the 40-bit checksum.
+fn encode_body(key: &[u8; 32]) -> String {
+    let mut out = String::with_capacity(60);
+    // 256 bits of key, read from the most significant side with 4 leading zero bits.
+    let bit = |i: usize| -> u8 {
+        // i in 0..260, bit 0 = most significant of the padded value
+        if i < 4 {
+            0
+        } else {
+            let k = i - 4;
+            (key[k / 8] >> (7 - k % 8)) & 1
+        }
+    };
+    for c in 0..52 {
+        let mut v = 0u8;
+        for b in 0..5 {
+            v = (v << 1) | bit(c * 5 + b);
+        }
+        out.push(ALPHABET[v as usize] as char);
+    }
+    let sum = checksum(key);
+    let mut n = sum.iter().fold(0u64, |acc, &b| (acc << 8) | b as u64);
+    let mut tail = [0u8; 8];
+    for t in tail.iter_mut().rev() {
+        *t = ALPHABET[(n & 0x1f) as usize];
+        n >>= 5;
+    }
+    for t in tail {
+        out.push(t as char);
+    }
+    out
+}
+
+/// `nano_` address of a public key.
+pub fn encode_account(key: &[u8; 32]) -> String {
+    format!("nano_{}", encode_body(key))
+}
+
+/// `node_` form of a node id.
+pub fn encode_node_id(key: &[u8; 32]) -> String {
+    format!("node_{}", encode_body(key))
+}
+
+fn digit(c: u8) -> Option<u8> {
+    ALPHABET.iter().position(|&a| a == c).map(|p| p as u8)
+}
+
+/// Public key of a `nano_`, `xrb_` or `node_` address; an error on a wrong prefix,
+/// length, character or checksum.
+pub fn decode_account(s: &str) -> Result<[u8; 32], String> {
+    let body = PREFIXES
+        .iter()
+        .find_map(|p| s.strip_prefix(p))
+        .ok_or_else(|| format!("no nano_/xrb_/node_ prefix in {s:?}"))?;
+    let raw = body.as_bytes();
+    if raw.len() != 60 {
+        return Err(format!(
+            "address body is {} characters, expected 60",
+            raw.len()
+        ));
+    }
+    let mut digits = [0u8; 60];
+    for (d, &c) in digits.iter_mut().zip(raw) {
+        *d = digit(c)
+            .ok_or_else(|| format!("character {:?} is not in the address alphabet", c as char))?;
+    }
+    // The first character carries the 4 padding bits, which must be zero.
+    if digits[0] > 1 {
+        return Err("address encodes more than 256 bits".into());
+    }
+    let mut key = [0u8; 32];
+    for k in 0..256 {
+        let i = k + 4; // bit index in the padded 260-bit value
+        let bitv = (digits[i / 5] >> (4 - i % 5)) & 1;
+        key[k / 8] |= bitv << (7 - k % 8);
+    }
+    let n = digits[52..]
+        .iter()
+        .fold(0u64, |acc, &d| (acc << 5) | d as u64);
+    let got: [u8; 5] = {
+        let b = n.to_be_bytes();
+        [b[3], b[4], b[5], b[6], b[7]]
+    };
+    if got != checksum(&key) {
+        return Err("address checksum does not match".into());
+    }
+    Ok(key)
+}

@@ -1,0 +1,31 @@
+//! bulk_pull (0x06): start, end, and with ext bit 0 eight extended bytes
+//! (zero byte, u32le count, 3 reserved); bit 1 = ascending (5.5).
+
+use super::wire::{bytes, exact_len, malformed, run};
+use super::{BulkPull, Header, Malformed};
+use nom::number::complete::{le_u32, u8 as byte};
+
+pub(crate) fn decode(h: &Header, payload: &[u8]) -> Result<BulkPull, Malformed> {
+    let count_present = h.extensions & 0x0001 != 0;
+    exact_len("bulk_pull", payload, if count_present { 72 } else { 64 })?;
+    let (rest, (start, end)) = run("bulk_pull", (bytes::<32>, bytes::<32>), payload)?;
+    let count = if count_present {
+        let (_, (zero, count, _reserved)) = run("bulk_pull", (byte, le_u32, bytes::<3>), rest)?;
+        if zero != 0 {
+            // The node rejects the message when the first extended byte is not zero.
+            return Err(malformed(
+                "bad_extended",
+                format!("bulk_pull extended byte 0 is 0x{zero:02x}, must be 0"),
+            ));
+        }
+        Some(count)
+    } else {
+        None
+    };
+    Ok(BulkPull {
+        start,
+        end,
+        count,
+        ascending: h.extensions & 0x0002 != 0,
+    })
+}

@@ -1,0 +1,142 @@
+//! `nano_anomalies(path)`: everything that went wrong while reading, so nothing is
+//! lost silently: malformed messages, truncated files, undecodable frames,
+//! reassembly trouble. `nano_stats(path)`: one row of counters for the whole file.
+
+use super::table::{Col, ScanState, TableDef};
+use super::values::*;
+use crate::capture::{Event, PipelineStats};
+use rusqlite::types::Value;
+
+columns!(C {
+    Id => ("id", "INTEGER"),
+    Frame => ("frame", "INTEGER"),
+    Time => ("time", "TEXT"),
+    TimeUsec => ("time_usec", "INTEGER"),
+    Kind => ("kind", "TEXT"),
+    Detail => ("detail", "TEXT"),
+    PacketId => ("packet_id", "INTEGER"),
+    SrcIp => ("srcip", "TEXT"),
+    SrcPort => ("srcport", "INTEGER"),
+    DstIp => ("dstip", "TEXT"),
+    DstPort => ("dstport", "INTEGER"),
+    FlowKey => ("flow_key", "INTEGER"),
+});
+
+pub struct Anomalies;
+
+impl TableDef for Anomalies {
+    const NAME: &'static str = "nano_anomalies";
+
+    fn columns() -> &'static [Col] {
+        C::COLS
+    }
+
+    fn rows(ev: &Event) -> usize {
+        match ev {
+            Event::Anomaly(_) => 1,
+            Event::Message(m) => usize::from(m.payload.is_err()),
+            Event::StreamItem(s) => usize::from(s.entry.is_err()),
+            Event::Connection(_) => 0,
+        }
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, scan: &ScanState) -> Value {
+        let c = C::ALL[col];
+        if c == C::Id {
+            return int(scan.row_number);
+        }
+        let (meta, kind, detail, packet_id) = match ev {
+            Event::Anomaly(a) => {
+                if a.meta.is_none() {
+                    match c {
+                        C::Frame => return u64_value(a.frame),
+                        C::Time => return time_text(a.time_usec),
+                        C::TimeUsec => return int(a.time_usec),
+                        _ => {}
+                    }
+                }
+                (a.meta.as_ref(), a.kind.to_string(), a.detail.clone(), None)
+            }
+            Event::Message(m) => match &m.payload {
+                Err(e) => (
+                    Some(&m.meta),
+                    format!("malformed_message:{}", e.code),
+                    e.detail.clone(),
+                    Some(m.id),
+                ),
+                Ok(_) => return Value::Null,
+            },
+            Event::StreamItem(s) => match &s.entry {
+                Err(e) => (
+                    Some(&s.meta),
+                    format!("malformed_stream_entry:{}", e.code),
+                    e.detail.clone(),
+                    Some(s.request_id),
+                ),
+                Ok(_) => return Value::Null,
+            },
+            Event::Connection(_) => return Value::Null,
+        };
+        match c {
+            C::Kind => text(kind),
+            C::Detail => text(detail),
+            C::PacketId => packet_id.map_or(Value::Null, u64_value),
+            _ => match meta {
+                None => Value::Null,
+                Some(m) => match c {
+                    C::Frame => meta_value(None, m, 1),
+                    C::Time => meta_value(None, m, 2),
+                    C::TimeUsec => meta_value(None, m, 3),
+                    C::SrcIp => meta_value(None, m, 4),
+                    C::SrcPort => meta_value(None, m, 5),
+                    C::DstIp => meta_value(None, m, 6),
+                    C::DstPort => meta_value(None, m, 7),
+                    C::FlowKey => meta_value(None, m, 8),
+                    _ => Value::Null,
+                },
+            },
+        }
+    }
+}
+
+columns!(S {
+    Frames => ("frames", "INTEGER"),
+    NonIpFrames => ("non_ip_frames", "INTEGER"),
+    UnknownLinkFrames => ("unknown_link_frames", "INTEGER"),
+    NonNanoDatagrams => ("non_nano_datagrams", "INTEGER"),
+    Messages => ("messages", "INTEGER"),
+    Anomalies => ("anomalies", "INTEGER"),
+});
+
+pub struct Stats;
+
+impl TableDef for Stats {
+    const NAME: &'static str = "nano_stats";
+
+    fn columns() -> &'static [Col] {
+        S::COLS
+    }
+
+    fn rows(_ev: &Event) -> usize {
+        0
+    }
+
+    fn column(_ev: &Event, _row: usize, _col: usize, _scan: &ScanState) -> Value {
+        Value::Null
+    }
+
+    fn final_rows(_stats: &PipelineStats) -> usize {
+        1
+    }
+
+    fn final_column(s: &PipelineStats, _row: usize, col: usize) -> Value {
+        match S::ALL[col] {
+            S::Frames => u64_value(s.frames),
+            S::NonIpFrames => u64_value(s.non_ip_frames),
+            S::UnknownLinkFrames => u64_value(s.unknown_link_frames),
+            S::NonNanoDatagrams => u64_value(s.non_nano_datagrams),
+            S::Messages => u64_value(s.messages),
+            S::Anomalies => u64_value(s.anomalies),
+        }
+    }
+}

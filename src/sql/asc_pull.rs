@@ -1,0 +1,187 @@
+//! `nano_asc_pull(path)`: ascending-bootstrap requests and acks, one row each;
+//! `nano_asc_pull_frontiers(path)`: the entries of frontiers acks. Blocks of
+//! blocks-acks are in `nano_blocks` (context `asc_pull_ack`).
+
+use super::messages::message_payload;
+use super::table::{Col, ScanState, TableDef};
+use super::values::*;
+use crate::capture::{Event, MessageEvent};
+use crate::protocol::{AscPullAckBody, AscPullReqBody, Payload};
+use rusqlite::types::Value;
+
+columns!(A {
+    Kind => ("kind", "TEXT"),
+    RequestId => ("request_id", "TEXT"),
+    PullType => ("pull_type", "INTEGER"),
+    PullTypeName => ("pull_type_name", "TEXT"),
+    Start => ("start", "TEXT"),
+    StartType => ("start_type", "INTEGER"),
+    Count => ("count", "INTEGER"),
+    Target => ("target", "TEXT"),
+    TargetType => ("target_type", "INTEGER"),
+    Blocks => ("blocks", "INTEGER"),
+    Entries => ("entries", "INTEGER"),
+    Account => ("account", "TEXT"),
+    OpenBlock => ("open_block", "TEXT"),
+    HeadBlock => ("head_block", "TEXT"),
+    AccountBlockCount => ("account_block_count", "INTEGER"),
+    ConfFrontier => ("conf_frontier", "TEXT"),
+    ConfHeight => ("conf_height", "INTEGER"),
+});
+
+enum Item<'a> {
+    Req(&'a MessageEvent, &'a crate::protocol::AscPullReq),
+    Ack(&'a MessageEvent, &'a crate::protocol::AscPullAck),
+}
+
+fn item(ev: &Event) -> Option<Item<'_>> {
+    match message_payload(ev)? {
+        (m, Payload::AscPullReq(r)) => Some(Item::Req(m, r)),
+        (m, Payload::AscPullAck(a)) => Some(Item::Ack(m, a)),
+        _ => None,
+    }
+}
+
+fn type_name(t: u8) -> &'static str {
+    match t {
+        1 => "blocks",
+        2 => "account_info",
+        3 => "frontiers",
+        _ => "unknown",
+    }
+}
+
+pub struct AscPull;
+
+impl TableDef for AscPull {
+    const NAME: &'static str = "nano_asc_pull";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(A::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(item(ev).is_some())
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some(it) = item(ev) else {
+            return Value::Null;
+        };
+        let (m, id, pull_type) = match &it {
+            Item::Req(m, r) => (
+                *m,
+                r.id,
+                match r.body {
+                    AscPullReqBody::Blocks { .. } => 1,
+                    AscPullReqBody::AccountInfo { .. } => 2,
+                    AscPullReqBody::Frontiers { .. } => 3,
+                },
+            ),
+            Item::Ack(m, a) => (
+                *m,
+                a.id,
+                match a.body {
+                    AscPullAckBody::Blocks(_) => 1,
+                    AscPullAckBody::AccountInfo(_) => 2,
+                    AscPullAckBody::Frontiers(_) => 3,
+                },
+            ),
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(m.id), &m.meta, col);
+        }
+        let c = A::ALL[col - META_COLUMNS];
+        match c {
+            A::Kind => {
+                return text(if matches!(it, Item::Req(..)) {
+                    "req"
+                } else {
+                    "ack"
+                })
+            }
+            // Hex text: the id is a u64 chosen at random, often above i64::MAX.
+            A::RequestId => return text(format!("{id:016X}")),
+            A::PullType => return int(pull_type),
+            A::PullTypeName => return text(type_name(pull_type)),
+            _ => {}
+        }
+        match it {
+            Item::Req(_, r) => match (&r.body, c) {
+                (AscPullReqBody::Blocks { start, .. }, A::Start) => hex(start),
+                (AscPullReqBody::Blocks { start_type, .. }, A::StartType) => int(*start_type),
+                (AscPullReqBody::Blocks { count, .. }, A::Count) => int(*count),
+                (AscPullReqBody::AccountInfo { target, .. }, A::Target) => hex(target),
+                (AscPullReqBody::AccountInfo { target_type, .. }, A::TargetType) => {
+                    int(*target_type)
+                }
+                (AscPullReqBody::Frontiers { start, .. }, A::Start) => hex(start),
+                (AscPullReqBody::Frontiers { count, .. }, A::Count) => int(*count),
+                _ => Value::Null,
+            },
+            Item::Ack(_, a) => match (&a.body, c) {
+                (AscPullAckBody::Blocks(b), A::Blocks) => int(b.len() as i64),
+                (AscPullAckBody::Frontiers(f), A::Entries) => int(f.len() as i64),
+                (AscPullAckBody::AccountInfo(i), A::Account) => account(&i.account),
+                (AscPullAckBody::AccountInfo(i), A::OpenBlock) => hex(&i.open),
+                (AscPullAckBody::AccountInfo(i), A::HeadBlock) => hex(&i.head),
+                (AscPullAckBody::AccountInfo(i), A::AccountBlockCount) => u64_value(i.block_count),
+                (AscPullAckBody::AccountInfo(i), A::ConfFrontier) => hex(&i.conf_frontier),
+                (AscPullAckBody::AccountInfo(i), A::ConfHeight) => u64_value(i.conf_height),
+                _ => Value::Null,
+            },
+        }
+    }
+}
+
+columns!(F {
+    RequestId => ("request_id", "TEXT"),
+    EntryIndex => ("entry_index", "INTEGER"),
+    Account => ("account", "TEXT"),
+    Hash => ("hash", "TEXT"),
+});
+
+pub struct AscPullFrontiers;
+
+/// `(account, hash)` entries of a frontiers ack.
+type FrontierEntries<'a> = &'a [([u8; 32], [u8; 32])];
+
+fn frontiers(ev: &Event) -> Option<(&MessageEvent, u64, FrontierEntries<'_>)> {
+    match message_payload(ev)? {
+        (m, Payload::AscPullAck(a)) => match &a.body {
+            AscPullAckBody::Frontiers(f) => Some((m, a.id, f.as_slice())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl TableDef for AscPullFrontiers {
+    const NAME: &'static str = "nano_asc_pull_frontiers";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(F::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        frontiers(ev).map_or(0, |(_, _, f)| f.len())
+    }
+
+    fn column(ev: &Event, row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((m, id, f)) = frontiers(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(m.id), &m.meta, col);
+        }
+        let Some((acct, hash)) = f.get(row) else {
+            return Value::Null;
+        };
+        match F::ALL[col - META_COLUMNS] {
+            F::RequestId => text(format!("{id:016X}")),
+            F::EntryIndex => int(row as i64 + 1),
+            F::Account => account(acct),
+            F::Hash => hex(hash),
+        }
+    }
+}

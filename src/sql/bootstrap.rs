@@ -1,0 +1,246 @@
+//! Legacy bootstrap requests: `nano_frontier_requests`, `nano_bulk_pull_requests`,
+//! `nano_bulk_pull_account_requests`, and the headerless responses to them:
+//! `nano_frontier_responses`, `nano_bulk_pull_account_responses` (bulk_pull and
+//! bulk_push blocks are in `nano_blocks`).
+
+use super::messages::message_payload;
+use super::table::{Col, ScanState, TableDef};
+use super::values::*;
+use crate::capture::{Event, StreamItemEvent};
+use crate::protocol::{Payload, StreamEntry};
+use rusqlite::types::Value;
+
+columns!(FrontierReqCol {
+    Start => ("start", "TEXT"),
+    Age => ("age", "INTEGER"),
+    Count => ("count", "INTEGER"),
+    OnlyConfirmed => ("only_confirmed", "INTEGER"),
+});
+
+pub struct FrontierRequests;
+
+impl TableDef for FrontierRequests {
+    const NAME: &'static str = "nano_frontier_requests";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(FrontierReqCol::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(matches!(
+            message_payload(ev),
+            Some((_, Payload::FrontierReq(_)))
+        ))
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((m, Payload::FrontierReq(f))) = message_payload(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(m.id), &m.meta, col);
+        }
+        match FrontierReqCol::ALL[col - META_COLUMNS] {
+            FrontierReqCol::Start => account(&f.start),
+            FrontierReqCol::Age => int(f.age),
+            FrontierReqCol::Count => int(f.count),
+            FrontierReqCol::OnlyConfirmed => bool_int(f.only_confirmed),
+        }
+    }
+}
+
+columns!(PullReq {
+    Start => ("start", "TEXT"),
+    StartAsAccount => ("start_as_account", "TEXT"),
+    End => ("end", "TEXT"),
+    Count => ("count", "INTEGER"),
+    Ascending => ("ascending", "INTEGER"),
+});
+
+pub struct BulkPullRequests;
+
+impl TableDef for BulkPullRequests {
+    const NAME: &'static str = "nano_bulk_pull_requests";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(PullReq::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(matches!(
+            message_payload(ev),
+            Some((_, Payload::BulkPull(_)))
+        ))
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((m, Payload::BulkPull(b))) = message_payload(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(m.id), &m.meta, col);
+        }
+        match PullReq::ALL[col - META_COLUMNS] {
+            // start may be an account or a block hash; the server tries both, so both
+            // readings are offered (bug B9 showed only the account form).
+            PullReq::Start => hex(&b.start),
+            PullReq::StartAsAccount => account(&b.start),
+            PullReq::End => hex(&b.end),
+            PullReq::Count => b.count.map_or(Value::Null, int),
+            PullReq::Ascending => bool_int(b.ascending),
+        }
+    }
+}
+
+columns!(AccountReq {
+    Account => ("account", "TEXT"),
+    MinimumAmount => ("minimum_amount", "TEXT"),
+    Flags => ("flags", "INTEGER"),
+});
+
+pub struct BulkPullAccountRequests;
+
+impl TableDef for BulkPullAccountRequests {
+    const NAME: &'static str = "nano_bulk_pull_account_requests";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(AccountReq::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(matches!(
+            message_payload(ev),
+            Some((_, Payload::BulkPullAccount(_)))
+        ))
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((m, Payload::BulkPullAccount(b))) = message_payload(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(m.id), &m.meta, col);
+        }
+        match AccountReq::ALL[col - META_COLUMNS] {
+            AccountReq::Account => account(&b.account),
+            AccountReq::MinimumAmount => amount(b.minimum_amount),
+            AccountReq::Flags => int(b.flags),
+        }
+    }
+}
+
+/// The stream item of an event, when it decoded to something other than the end.
+fn stream_item(ev: &Event) -> Option<(&StreamItemEvent, &StreamEntry)> {
+    match ev {
+        Event::StreamItem(s) => match &s.entry {
+            Ok(StreamEntry::End) | Err(_) => None,
+            Ok(e) => Some((s, e)),
+        },
+        _ => None,
+    }
+}
+
+columns!(FrontierResp {
+    RequestId => ("request_id", "INTEGER"),
+    EntryIndex => ("entry_index", "INTEGER"),
+    Account => ("account", "TEXT"),
+    FrontierHash => ("frontier_hash", "TEXT"),
+});
+
+/// `nano_frontier_responses(path)`: the headerless entries answering frontier_reqs.
+pub struct FrontierResponses;
+
+impl TableDef for FrontierResponses {
+    const NAME: &'static str = "nano_frontier_responses";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(FrontierResp::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(matches!(
+            stream_item(ev),
+            Some((_, StreamEntry::Frontier { .. }))
+        ))
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((s, StreamEntry::Frontier { account: a, hash })) = stream_item(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(s.request_id), &s.meta, col);
+        }
+        match FrontierResp::ALL[col - META_COLUMNS] {
+            FrontierResp::RequestId => u64_value(s.request_id),
+            FrontierResp::EntryIndex => u64_value(s.index),
+            FrontierResp::Account => account(a),
+            FrontierResp::FrontierHash => hex(hash),
+        }
+    }
+}
+
+columns!(AccountResp {
+    RequestId => ("request_id", "INTEGER"),
+    EntryIndex => ("entry_index", "INTEGER"),
+    Kind => ("kind", "TEXT"),
+    FrontierHash => ("frontier_hash", "TEXT"),
+    Balance => ("balance", "TEXT"),
+    Hash => ("hash", "TEXT"),
+    Amount => ("amount", "TEXT"),
+    Source => ("source", "TEXT"),
+});
+
+/// `nano_bulk_pull_account_responses(path)`: the account's frontier and balance,
+/// then its pending entries, with the fields the request's flags asked for.
+pub struct BulkPullAccountResponses;
+
+impl TableDef for BulkPullAccountResponses {
+    const NAME: &'static str = "nano_bulk_pull_account_responses";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(AccountResp::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(matches!(
+            stream_item(ev),
+            Some((
+                _,
+                StreamEntry::AccountFrontier { .. } | StreamEntry::PendingEntry { .. }
+            ))
+        ))
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((s, entry)) = stream_item(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(s.request_id), &s.meta, col);
+        }
+        let c = AccountResp::ALL[col - META_COLUMNS];
+        match (c, entry) {
+            (AccountResp::RequestId, _) => u64_value(s.request_id),
+            (AccountResp::EntryIndex, _) => u64_value(s.index),
+            (AccountResp::Kind, StreamEntry::AccountFrontier { .. }) => text("frontier"),
+            (AccountResp::Kind, _) => text("pending"),
+            (AccountResp::FrontierHash, StreamEntry::AccountFrontier { frontier_hash, .. }) => {
+                hex(frontier_hash)
+            }
+            (AccountResp::Balance, StreamEntry::AccountFrontier { balance, .. }) => {
+                amount(*balance)
+            }
+            (AccountResp::Hash, StreamEntry::PendingEntry { hash, .. }) => {
+                opt_hex(hash.as_ref().map(|h| &h[..]))
+            }
+            (AccountResp::Amount, StreamEntry::PendingEntry { amount: a, .. }) => {
+                a.map_or(Value::Null, amount)
+            }
+            (AccountResp::Source, StreamEntry::PendingEntry { source, .. }) => {
+                source.as_ref().map_or(Value::Null, account)
+            }
+            _ => Value::Null,
+        }
+    }
+}

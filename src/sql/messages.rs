@@ -1,0 +1,260 @@
+//! Typed tables for the message families that are not blocks or votes:
+//! keepalive peers, handshakes, telemetry, confirm_req pairs.
+
+use super::table::{Col, ScanState, TableDef};
+use super::values::*;
+use crate::capture::{Event, MessageEvent};
+use crate::protocol::{ConfirmReq, Payload};
+use rusqlite::types::Value;
+use std::net::Ipv6Addr;
+
+/// The message of an event, if it decoded cleanly.
+pub fn message_payload(ev: &Event) -> Option<(&MessageEvent, &Payload)> {
+    match ev {
+        Event::Message(m) => m.payload.as_ref().ok().map(|p| (m, p)),
+        _ => None,
+    }
+}
+
+/// An IPv6 address as text, IPv4-mapped ones in dotted form.
+pub fn endpoint_ip(addr: &[u8; 16]) -> String {
+    let v6 = Ipv6Addr::from(*addr);
+    match v6.to_ipv4_mapped() {
+        Some(v4) => v4.to_string(),
+        None => v6.to_string(),
+    }
+}
+
+columns!(K {
+    Slot => ("slot", "INTEGER"),
+    Address => ("address", "TEXT"),
+    Ip => ("ip", "TEXT"),
+    Port => ("port", "INTEGER"),
+    Empty => ("empty", "INTEGER"),
+});
+
+/// `nano_keepalive_peers(path)`: the 8 peer slots of every keepalive.
+pub struct KeepalivePeers;
+
+impl TableDef for KeepalivePeers {
+    const NAME: &'static str = "nano_keepalive_peers";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(K::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        match message_payload(ev) {
+            Some((_, Payload::Keepalive(k))) => k.peers.len(),
+            _ => 0,
+        }
+    }
+
+    fn column(ev: &Event, row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((m, Payload::Keepalive(k))) = message_payload(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(m.id), &m.meta, col);
+        }
+        let Some(peer) = k.peers.get(row) else {
+            return Value::Null;
+        };
+        match K::ALL[col - META_COLUMNS] {
+            K::Slot => int(row as i64),
+            K::Address => text(Ipv6Addr::from(peer.addr).to_string()),
+            K::Ip => text(endpoint_ip(&peer.addr)),
+            K::Port => int(peer.port),
+            K::Empty => bool_int(peer.addr == [0; 16] && peer.port == 0),
+        }
+    }
+}
+
+columns!(HS {
+    Extensions => ("extensions", "INTEGER"),
+    V2 => ("v2", "INTEGER"),
+    Query => ("query", "INTEGER"),
+    Cookie => ("cookie", "TEXT"),
+    Response => ("response", "INTEGER"),
+    NodeId => ("node_id", "TEXT"),
+    NodeIdAccount => ("node_id_account", "TEXT"),
+    Salt => ("salt", "TEXT"),
+    Genesis => ("genesis", "TEXT"),
+    Signature => ("signature", "TEXT"),
+    PeerCookie => ("peer_cookie", "TEXT"),
+    SignatureValid => ("signature_valid", "INTEGER"),
+});
+
+/// `nano_handshakes(path)`: node_id_handshake messages, query and response parts.
+pub struct Handshakes;
+
+impl TableDef for Handshakes {
+    const NAME: &'static str = "nano_handshakes";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(HS::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(matches!(
+            message_payload(ev),
+            Some((_, Payload::NodeIdHandshake(_)))
+        ))
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((m, Payload::NodeIdHandshake(hs))) = message_payload(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(m.id), &m.meta, col);
+        }
+        let r = hs.response.as_ref();
+        match HS::ALL[col - META_COLUMNS] {
+            HS::Extensions => int(m.header.extensions),
+            HS::V2 => bool_int(hs.v2),
+            HS::Query => bool_int(hs.query.is_some()),
+            HS::Cookie => opt_hex(hs.query.as_ref().map(|c| &c[..])),
+            HS::Response => bool_int(r.is_some()),
+            HS::NodeId => opt_hex(r.map(|r| &r.node_id[..])),
+            HS::NodeIdAccount => r.map_or(Value::Null, |r| node_id(&r.node_id)),
+            HS::Salt => opt_hex(r.and_then(|r| r.v2.as_ref()).map(|(s, _)| &s[..])),
+            HS::Genesis => opt_hex(r.and_then(|r| r.v2.as_ref()).map(|(_, g)| &g[..])),
+            HS::Signature => opt_hex(r.map(|r| &r.signature[..])),
+            HS::PeerCookie => opt_hex(m.peer_cookie.as_ref().map(|c| &c[..])),
+            // NULL when there is no response, or the cookie it signs was not captured.
+            HS::SignatureValid => match (r, m.peer_cookie.as_ref()) {
+                (Some(r), Some(c)) => bool_int(r.verify(c)),
+                _ => Value::Null,
+            },
+        }
+    }
+}
+
+columns!(T {
+    Empty => ("empty", "INTEGER"),
+    NodeId => ("node_id", "TEXT"),
+    NodeIdAccount => ("node_id_account", "TEXT"),
+    Signature => ("signature", "TEXT"),
+    SignatureValid => ("signature_valid", "INTEGER"),
+    BlockCount => ("block_count", "INTEGER"),
+    CementedCount => ("cemented_count", "INTEGER"),
+    UncheckedCount => ("unchecked_count", "INTEGER"),
+    AccountCount => ("account_count", "INTEGER"),
+    BandwidthCap => ("bandwidth_cap", "INTEGER"),
+    PeerCount => ("peer_count", "INTEGER"),
+    ProtocolVersion => ("protocol_version", "INTEGER"),
+    Uptime => ("uptime", "INTEGER"),
+    GenesisBlock => ("genesis_block", "TEXT"),
+    MajorVersion => ("major_version", "INTEGER"),
+    MinorVersion => ("minor_version", "INTEGER"),
+    PatchVersion => ("patch_version", "INTEGER"),
+    PreReleaseVersion => ("pre_release_version", "INTEGER"),
+    Maker => ("maker", "INTEGER"),
+    TimestampMs => ("timestamp_ms", "INTEGER"),
+    Timestamp => ("timestamp", "TEXT"),
+    ActiveDifficulty => ("active_difficulty", "TEXT"),
+    UnknownData => ("unknown_data", "TEXT"),
+});
+
+/// `nano_telemetry(path)`: telemetry_ack contents (one row per ack, empty acks too).
+pub struct Telemetry;
+
+impl TableDef for Telemetry {
+    const NAME: &'static str = "nano_telemetry";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(T::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(matches!(
+            message_payload(ev),
+            Some((_, Payload::TelemetryAck(_)))
+        ))
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((m, Payload::TelemetryAck(t))) = message_payload(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(m.id), &m.meta, col);
+        }
+        let c = T::ALL[col - META_COLUMNS];
+        let Some(d) = &t.data else {
+            return if c == T::Empty {
+                bool_int(true)
+            } else {
+                Value::Null
+            };
+        };
+        match c {
+            T::Empty => bool_int(false),
+            T::NodeId => hex(&d.node_id),
+            T::NodeIdAccount => node_id(&d.node_id),
+            T::Signature => hex(&d.signature),
+            T::SignatureValid => bool_int(d.verify()),
+            T::BlockCount => u64_value(d.block_count),
+            T::CementedCount => u64_value(d.cemented_count),
+            T::UncheckedCount => u64_value(d.unchecked_count),
+            T::AccountCount => u64_value(d.account_count),
+            T::BandwidthCap => u64_value(d.bandwidth_cap),
+            T::PeerCount => int(d.peer_count),
+            T::ProtocolVersion => int(d.protocol_version),
+            T::Uptime => u64_value(d.uptime),
+            T::GenesisBlock => hex(&d.genesis_block),
+            T::MajorVersion => int(d.major_version),
+            T::MinorVersion => int(d.minor_version),
+            T::PatchVersion => int(d.patch_version),
+            T::PreReleaseVersion => int(d.pre_release_version),
+            T::Maker => int(d.maker),
+            T::TimestampMs => u64_value(d.timestamp),
+            T::Timestamp => time_ms_text(d.timestamp),
+            T::ActiveDifficulty => hex_u64(d.active_difficulty),
+            T::UnknownData => hex(&d.unknown_data),
+        }
+    }
+}
+
+columns!(P {
+    PairIndex => ("pair_index", "INTEGER"),
+    Hash => ("hash", "TEXT"),
+    Root => ("root", "TEXT"),
+});
+
+/// `nano_confirm_req_pairs(path)`: the (hash, root) pairs of by-hash confirm_reqs.
+pub struct ConfirmReqPairs;
+
+impl TableDef for ConfirmReqPairs {
+    const NAME: &'static str = "nano_confirm_req_pairs";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(P::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        match message_payload(ev) {
+            Some((_, Payload::ConfirmReq(ConfirmReq::ByHash { pairs, .. }))) => pairs.len(),
+            _ => 0,
+        }
+    }
+
+    fn column(ev: &Event, row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((m, Payload::ConfirmReq(ConfirmReq::ByHash { pairs, .. }))) = message_payload(ev)
+        else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(m.id), &m.meta, col);
+        }
+        let Some((hash, root)) = pairs.get(row) else {
+            return Value::Null;
+        };
+        match P::ALL[col - META_COLUMNS] {
+            P::PairIndex => int(row as i64 + 1),
+            P::Hash => hex(hash),
+            P::Root => hex(root),
+        }
+    }
+}

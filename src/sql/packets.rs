@@ -1,0 +1,118 @@
+//! `nano_packets(path)`: one row per Nano message, header fields and decode status.
+
+use super::json::payload_json;
+use super::table::{Col, ScanState, TableDef};
+use super::values::*;
+use crate::capture::{Event, MessageEvent};
+use crate::protocol::{msg_name, AscPullAckBody, ConfirmReq, Header, Payload};
+use rusqlite::types::Value;
+
+columns!(C {
+    Id => ("id", "INTEGER"),
+    Frame => ("frame", "INTEGER"),
+    Time => ("time", "TEXT"),
+    TimeUsec => ("time_usec", "INTEGER"),
+    Transport => ("transport", "TEXT"),
+    Ipv => ("ipv", "INTEGER"),
+    SrcIp => ("srcip", "TEXT"),
+    SrcPort => ("srcport", "INTEGER"),
+    DstIp => ("dstip", "TEXT"),
+    DstPort => ("dstport", "INTEGER"),
+    FlowKey => ("flow_key", "INTEGER"),
+    Network => ("network", "TEXT"),
+    VersionMax => ("version_max", "INTEGER"),
+    VersionUsing => ("version_using", "INTEGER"),
+    VersionMin => ("version_min", "INTEGER"),
+    MsgType => ("msg_type", "INTEGER"),
+    MsgName => ("msg_name", "TEXT"),
+    Extensions => ("extensions", "INTEGER"),
+    BlockType => ("block_type", "INTEGER"),
+    ItemCount => ("item_count", "INTEGER"),
+    Size => ("size", "INTEGER"),
+    Error => ("error", "TEXT"),
+    Details => ("details", "TEXT"),
+});
+
+pub struct Packets;
+
+/// Header block type, for the messages whose header carries one.
+pub fn header_block_type(h: &Header) -> Option<u8> {
+    matches!(h.msg_type, 0x03..=0x05).then(|| h.block_type())
+}
+
+/// Number of hashes, pairs, blocks or entries the message carries, where that is a
+/// meaningful count (confirm_req pairs, confirm_ack hashes, asc_pull_ack items).
+pub fn item_count(m: &MessageEvent) -> Option<i64> {
+    let n = match &m.payload {
+        Ok(Payload::ConfirmReq(ConfirmReq::ByHash { pairs, .. })) => pairs.len(),
+        Ok(Payload::ConfirmReq(ConfirmReq::Block(_))) => 1,
+        Ok(Payload::ConfirmAck(ack)) if ack.vote.block.is_some() => 1,
+        Ok(Payload::ConfirmAck(ack)) => ack.vote.hashes.len(),
+        Ok(Payload::AscPullAck(ack)) => match &ack.body {
+            AscPullAckBody::Blocks(b) => b.len(),
+            AscPullAckBody::Frontiers(f) => f.len(),
+            AscPullAckBody::AccountInfo(_) => 1,
+        },
+        Err(_) if matches!(m.header.msg_type, 0x04 | 0x05) => m.header.item_count()? as usize,
+        _ => return None,
+    };
+    Some(n as i64)
+}
+
+pub fn network_name(h: &Header) -> String {
+    match h.network_name() {
+        Some(n) => n.to_string(),
+        None => format!("{:02X}", h.network & 0xff),
+    }
+}
+
+impl TableDef for Packets {
+    const NAME: &'static str = "nano_packets";
+
+    fn columns() -> &'static [Col] {
+        C::COLS
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(matches!(ev, Event::Message(_)))
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Event::Message(m) = ev else {
+            return Value::Null;
+        };
+        let h = &m.header;
+        let meta = &m.meta;
+        match C::ALL[col] {
+            C::Id => u64_value(m.id),
+            C::Frame => u64_value(meta.frame),
+            C::Time => time_text(meta.time_usec),
+            C::TimeUsec => int(meta.time_usec),
+            C::Transport => text(transport_name(meta.transport)),
+            C::Ipv => int(meta.ipv),
+            C::SrcIp => text(meta.src_ip.to_string()),
+            C::SrcPort => int(meta.src_port),
+            C::DstIp => text(meta.dst_ip.to_string()),
+            C::DstPort => int(meta.dst_port),
+            C::FlowKey => int(meta.flow_key),
+            C::Network => text(network_name(h)),
+            C::VersionMax => int(h.version_max),
+            C::VersionUsing => int(h.version_using),
+            C::VersionMin => int(h.version_min),
+            C::MsgType => int(h.msg_type),
+            C::MsgName => msg_name(h.msg_type).map_or(Value::Null, text),
+            C::Extensions => int(h.extensions),
+            C::BlockType => header_block_type(h).map_or(Value::Null, int),
+            C::ItemCount => item_count(m).map_or(Value::Null, Value::Integer),
+            C::Size => u64_value(m.size as u64),
+            C::Error => match &m.payload {
+                Ok(_) => Value::Null,
+                Err(e) => text(e.to_string()),
+            },
+            C::Details => match &m.payload {
+                Ok(p) => text(payload_json(h, p, m.peer_cookie.as_ref()).to_string()),
+                Err(_) => Value::Null,
+            },
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! One generic table-valued function over the capture pipeline. Each table
+//! (`nano_packets`, `nano_blocks`, ...) only says which columns it has and how an
+//! event turns into rows; scanning, argument handling and error reporting live here.
+
+use crate::capture::{Event, Pipeline, PipelineStats};
+use rusqlite::ffi;
+use rusqlite::types::{ToSqlOutput, Value};
+use rusqlite::vtab::{
+    Context, Filters, IndexConstraintOp, IndexInfo, VTab, VTabConfig, VTabConnection, VTabCursor,
+};
+use rusqlite::{Error, Result};
+use std::borrow::Cow;
+use std::ffi::{c_int, CStr, CString};
+use std::marker::PhantomData;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+/// A column: its name and declared type (used for affinity and by `PRAGMA table_info`).
+pub struct Col {
+    pub name: &'static str,
+    pub decl: &'static str,
+}
+
+/// Shorthand for column lists.
+pub const fn col(name: &'static str, decl: &'static str) -> Col {
+    Col { name, decl }
+}
+
+/// What a table says about itself. Row values are computed only when SQLite asks
+/// for a column, so `count(*)` never formats hex, builds JSON or verifies a signature.
+pub trait TableDef: 'static {
+    const NAME: &'static str;
+    fn columns() -> &'static [Col];
+    /// How many rows this event yields in this table.
+    fn rows(ev: &Event) -> usize;
+    /// Value of column `col` of row `row` (0-based within the event).
+    fn column(ev: &Event, row: usize, col: usize, scan: &ScanState) -> Value;
+    /// Rows emitted at the very end of the scan (e.g. summary tables).
+    fn final_rows(_stats: &PipelineStats) -> usize {
+        0
+    }
+    fn final_column(_stats: &PipelineStats, _row: usize, _col: usize) -> Value {
+        Value::Null
+    }
+}
+
+/// Per-scan facts a column may need beyond its own event.
+#[derive(Default)]
+pub struct ScanState {
+    /// 1-based number of the row within the whole result.
+    pub row_number: i64,
+}
+
+#[repr(C)]
+pub struct PipelineTab<T: TableDef> {
+    base: ffi::sqlite3_vtab,
+    _t: PhantomData<T>,
+}
+
+fn schema<T: TableDef>() -> CString {
+    let mut sql = String::from("CREATE TABLE x(");
+    for c in T::columns() {
+        sql.push_str(&format!("\"{}\" {}, ", c.name, c.decl));
+    }
+    sql.push_str("path HIDDEN)");
+    CString::new(sql).expect("column names have no NUL")
+}
+
+const PLAN_WITH_PATH: c_int = 1;
+
+unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
+    type Aux = ();
+    type Cursor = PipelineCursor<'vtab, T>;
+
+    fn connect(
+        db: &mut VTabConnection,
+        _aux: Option<&()>,
+        _module_name: &[u8],
+        _database_name: &[u8],
+        _table_name: &[u8],
+        _args: &[&[u8]],
+    ) -> Result<(Cow<'static, CStr>, Self)> {
+        // Reading files named in SQL is not something a view or trigger should do
+        // behind the user's back.
+        db.config(VTabConfig::DirectOnly)?;
+        Ok((
+            Cow::Owned(schema::<T>()),
+            PipelineTab {
+                base: ffi::sqlite3_vtab::default(),
+                _t: PhantomData,
+            },
+        ))
+    }
+
+    fn best_index(&self, info: &mut IndexInfo) -> Result<bool> {
+        let path_col = T::columns().len() as c_int;
+        let mut path_constraint = None;
+        let mut path_unusable = false;
+        for (i, c) in info.constraints().enumerate() {
+            if c.column() == path_col
+                && c.operator() == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ
+            {
+                if c.is_usable() {
+                    path_constraint = Some(i);
+                } else {
+                    path_unusable = true;
+                }
+            }
+        }
+        match path_constraint {
+            Some(i) => {
+                let mut usage = info.constraint_usage(i);
+                usage.set_argv_index(1);
+                usage.set_omit(true);
+                info.set_idx_num(PLAN_WITH_PATH);
+                info.set_estimated_cost(1_000_000.0);
+                info.set_estimated_rows(1_000_000);
+                Ok(true)
+            }
+            // The path comes from another table in a join: tell SQLite to try an order
+            // where it is known.
+            None if path_unusable => Ok(false),
+            None => {
+                info.set_idx_num(0);
+                info.set_estimated_cost(f64::MAX);
+                Ok(true)
+            }
+        }
+    }
+
+    fn open(&'vtab mut self) -> Result<PipelineCursor<'vtab, T>> {
+        Ok(PipelineCursor {
+            base: ffi::sqlite3_vtab_cursor::default(),
+            scan: None,
+            state: ScanState::default(),
+            _p: PhantomData,
+        })
+    }
+}
+
+struct Scan {
+    pipeline: Pipeline,
+    /// The current event; `None` while in the final (summary) rows or at the end.
+    event: Option<Event>,
+    rows_in_event: usize,
+    row: usize,
+    /// Emitting final rows: index into them.
+    final_row: Option<usize>,
+    eof: bool,
+}
+
+#[repr(C)]
+pub struct PipelineCursor<'vtab, T: TableDef> {
+    base: ffi::sqlite3_vtab_cursor,
+    scan: Option<Scan>,
+    state: ScanState,
+    _p: PhantomData<&'vtab PipelineTab<T>>,
+}
+
+fn module_error(msg: String) -> Error {
+    Error::ModuleError(msg)
+}
+
+/// Runs `f`, turning a panic into an SQL error: a bug in nanocap must never take
+/// down the host process.
+fn guarded<R>(what: &str, f: impl FnOnce() -> Result<R>) -> Result<R> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(module_error(format!(
+                "nanocap internal error in {what}: {msg} (please report this with the capture)"
+            )))
+        }
+    }
+}
+
+impl<T: TableDef> PipelineCursor<'_, T> {
+    fn advance(&mut self) -> Result<()> {
+        let Some(scan) = self.scan.as_mut() else {
+            return Ok(());
+        };
+        if let Some(fr) = scan.final_row.as_mut() {
+            *fr += 1;
+            if *fr >= T::final_rows(scan.pipeline.stats()) {
+                scan.eof = true;
+            }
+            self.state.row_number += 1;
+            return Ok(());
+        }
+        scan.row += 1;
+        while scan.row >= scan.rows_in_event {
+            match scan.pipeline.next_event() {
+                Some(ev) => {
+                    scan.rows_in_event = T::rows(&ev);
+                    scan.event = Some(ev);
+                    scan.row = 0;
+                }
+                None => {
+                    scan.event = None;
+                    if T::final_rows(scan.pipeline.stats()) > 0 {
+                        scan.final_row = Some(0);
+                    } else {
+                        scan.eof = true;
+                    }
+                    break;
+                }
+            }
+        }
+        self.state.row_number += 1;
+        Ok(())
+    }
+}
+
+unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
+    fn filter(&mut self, idx_num: c_int, _idx_str: Option<&str>, args: &Filters<'_>) -> Result<()> {
+        guarded(T::NAME, || {
+            self.scan = None;
+            self.state = ScanState::default();
+            if idx_num != PLAN_WITH_PATH || args.is_empty() {
+                return Err(module_error(format!(
+                    "{}: the capture file path is required, e.g. SELECT * FROM {}('capture.pcapng')",
+                    T::NAME,
+                    T::NAME
+                )));
+            }
+            let path: Option<String> = args
+                .get(0)
+                .map_err(|_| module_error(format!("{}: the path must be text", T::NAME)))?;
+            let Some(path) = path else {
+                return Err(module_error(format!("{}: the path is NULL", T::NAME)));
+            };
+            let pipeline = Pipeline::open(Path::new(&path))
+                .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
+            self.scan = Some(Scan {
+                pipeline,
+                event: None,
+                rows_in_event: 0,
+                row: 0,
+                final_row: None,
+                eof: false,
+            });
+            // Position on the first row: `advance` moves past row 0 of "no event".
+            if let Some(scan) = self.scan.as_mut() {
+                scan.row = 0;
+            }
+            self.advance()
+        })
+    }
+
+    fn next(&mut self) -> Result<()> {
+        guarded(T::NAME, || self.advance())
+    }
+
+    fn eof(&self) -> bool {
+        self.scan.as_ref().is_none_or(|s| s.eof)
+    }
+
+    fn column(&self, ctx: &mut Context, i: c_int) -> Result<()> {
+        let value = guarded(T::NAME, || {
+            let Some(scan) = self.scan.as_ref() else {
+                return Ok(Value::Null);
+            };
+            let i = i as usize;
+            if i >= T::columns().len() {
+                return Ok(Value::Null); // the hidden path column
+            }
+            Ok(match (&scan.event, scan.final_row) {
+                (Some(ev), _) => T::column(ev, scan.row, i, &self.state),
+                (None, Some(fr)) => T::final_column(scan.pipeline.stats(), fr, i),
+                _ => Value::Null,
+            })
+        })?;
+        ctx.set_result(&ToSqlOutput::Owned(value))
+    }
+
+    fn rowid(&self) -> Result<i64> {
+        Ok(self.state.row_number)
+    }
+}

@@ -1,0 +1,161 @@
+//! `nano_votes(path)`: one row per confirm_ack vote; `nano_vote_hashes(path)`: one
+//! row per hash voted for, to answer "who voted for this block, and when".
+
+use super::table::{Col, ScanState, TableDef};
+use super::values::*;
+use crate::capture::{Event, MessageEvent};
+use crate::protocol::{hex_upper, ConfirmAck, Payload, VoteTiming};
+use rusqlite::types::Value;
+
+columns!(C {
+    Account => ("account", "TEXT"),
+    Signature => ("signature", "TEXT"),
+    SignatureValid => ("signature_valid", "INTEGER"),
+    VoteHash => ("vote_hash", "TEXT"),
+    TimestampRaw => ("timestamp_raw", "TEXT"),
+    IsFinal => ("final", "INTEGER"),
+    TimestampMs => ("timestamp_ms", "INTEGER"),
+    Timestamp => ("timestamp", "TEXT"),
+    DurationMs => ("duration_ms", "INTEGER"),
+    Sequence => ("sequence", "INTEGER"),
+    Vbh => ("vbh", "INTEGER"),
+    VoteCount => ("vote_count", "INTEGER"),
+    Hashes => ("hashes", "TEXT"),
+    BlockHash => ("block_hash", "TEXT"),
+    Rebroadcasted => ("rebroadcasted", "INTEGER"),
+    VersionUsing => ("version_using", "INTEGER"),
+});
+
+fn vote_of(ev: &Event) -> Option<(&MessageEvent, &ConfirmAck)> {
+    match ev {
+        Event::Message(m) => match &m.payload {
+            Ok(Payload::ConfirmAck(a)) => Some((m, a)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub struct Votes;
+
+impl TableDef for Votes {
+    const NAME: &'static str = "nano_votes";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(C::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        usize::from(vote_of(ev).is_some())
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((m, ack)) = vote_of(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(m.id), &m.meta, col);
+        }
+        let v = &ack.vote;
+        let timing = || v.timing(m.header.version_using);
+        match C::ALL[col - META_COLUMNS] {
+            C::Account => account(&v.account),
+            C::Signature => hex(&v.signature),
+            C::SignatureValid => bool_int(v.verify()),
+            C::VoteHash => hex(&v.hash()),
+            C::TimestampRaw => text(v.timestamp_raw.to_string()),
+            C::IsFinal => bool_int(matches!(timing(), VoteTiming::Final)),
+            C::TimestampMs => match timing() {
+                VoteTiming::Timestamp { ms, .. } => u64_value(ms),
+                _ => Value::Null,
+            },
+            C::Timestamp => match timing() {
+                VoteTiming::Timestamp { ms, .. } => time_ms_text(ms),
+                _ => Value::Null,
+            },
+            C::DurationMs => match timing() {
+                VoteTiming::Timestamp {
+                    duration_ms: Some(d),
+                    ..
+                } => u64_value(d),
+                _ => Value::Null,
+            },
+            C::Sequence => match timing() {
+                VoteTiming::Sequence(s) => u64_value(s),
+                _ => Value::Null,
+            },
+            C::Vbh => bool_int(v.block.is_none()),
+            C::VoteCount => int(if v.block.is_some() {
+                1
+            } else {
+                v.hashes.len() as i64
+            }),
+            C::Hashes => {
+                let list: Vec<String> = match &v.block {
+                    Some(b) => vec![hex_upper(&b.hash())],
+                    None => v.hashes.iter().map(|h| hex_upper(h)).collect(),
+                };
+                text(list.join(","))
+            }
+            C::BlockHash => v.block.as_ref().map_or(Value::Null, |b| hex(&b.hash())),
+            C::Rebroadcasted => bool_int(ack.rebroadcasted),
+            C::VersionUsing => int(m.header.version_using),
+        }
+    }
+}
+
+columns!(H {
+    Account => ("account", "TEXT"),
+    HashIndex => ("hash_index", "INTEGER"),
+    Hash => ("hash", "TEXT"),
+    IsFinal => ("final", "INTEGER"),
+    TimestampMs => ("timestamp_ms", "INTEGER"),
+    Rebroadcasted => ("rebroadcasted", "INTEGER"),
+});
+
+pub struct VoteHashes;
+
+impl TableDef for VoteHashes {
+    const NAME: &'static str = "nano_vote_hashes";
+
+    fn columns() -> &'static [Col] {
+        with_meta!(H::COLS)
+    }
+
+    fn rows(ev: &Event) -> usize {
+        vote_of(ev).map_or(0, |(_, a)| {
+            if a.vote.block.is_some() {
+                1
+            } else {
+                a.vote.hashes.len()
+            }
+        })
+    }
+
+    fn column(ev: &Event, row: usize, col: usize, _scan: &ScanState) -> Value {
+        let Some((m, ack)) = vote_of(ev) else {
+            return Value::Null;
+        };
+        if col < META_COLUMNS {
+            return meta_value(Some(m.id), &m.meta, col);
+        }
+        let v = &ack.vote;
+        match H::ALL[col - META_COLUMNS] {
+            H::Account => account(&v.account),
+            H::HashIndex => int(row as i64 + 1),
+            H::Hash => match &v.block {
+                Some(b) => hex(&b.hash()),
+                None => v.hashes.get(row).map_or(Value::Null, |h| hex(h)),
+            },
+            H::IsFinal => bool_int(matches!(
+                v.timing(m.header.version_using),
+                VoteTiming::Final
+            )),
+            H::TimestampMs => match v.timing(m.header.version_using) {
+                VoteTiming::Timestamp { ms, .. } => u64_value(ms),
+                _ => Value::Null,
+            },
+            H::Rebroadcasted => bool_int(ack.rebroadcasted),
+        }
+    }
+}

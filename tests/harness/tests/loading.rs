@@ -1,0 +1,167 @@
+//! The extension loads into every kind of host users have and registers what the
+//! README documents.
+
+use nanocap_tests::*;
+use std::process::Command;
+
+#[test]
+fn nano_version_answers() {
+    let conn = connect();
+    let v = value_text(&scalar(&conn, "SELECT nano_version()"));
+    assert!(v.starts_with("nanocap "), "{v}");
+    assert!(v.contains("protocol up to version 21"), "{v}");
+}
+
+#[test]
+fn registers_exactly_the_documented_functions_and_modules() {
+    let conn = connect();
+    let funcs = query_text(
+        &conn,
+        "SELECT DISTINCT name FROM pragma_function_list WHERE name LIKE 'nano%' ORDER BY name",
+    );
+    assert_eq!(
+        funcs,
+        "nano_account\nnano_key\nnano_msg_name\nnano_version\n"
+    );
+    let modules = query_text(
+        &conn,
+        "SELECT name FROM pragma_module_list WHERE name LIKE 'nano%' ORDER BY name",
+    );
+    let mut expected = vec![
+        "nano_packets",
+        "nano_blocks",
+        "nano_votes",
+        "nano_vote_hashes",
+        "nano_keepalive_peers",
+        "nano_handshakes",
+        "nano_telemetry",
+        "nano_confirm_req_pairs",
+        "nano_asc_pull",
+        "nano_asc_pull_frontiers",
+        "nano_frontier_requests",
+        "nano_bulk_pull_requests",
+        "nano_bulk_pull_account_requests",
+        "nano_frontier_responses",
+        "nano_bulk_pull_account_responses",
+        "nano_anomalies",
+        "nano_stats",
+    ];
+    expected.sort();
+    assert_eq!(
+        modules,
+        expected
+            .iter()
+            .map(|m| format!("{m}\n"))
+            .collect::<String>()
+    );
+    // Every documented table function is mentioned in the README's SQL reference.
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    for m in expected {
+        assert!(readme.contains(m), "README does not document {m}");
+    }
+}
+
+#[test]
+fn loads_permanently() {
+    // After the loading connection closes, the library stays mapped (capture
+    // threads will outlive the statement that loaded it).
+    let conn = connect();
+    drop(conn);
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    assert!(
+        maps.contains("libnanocap"),
+        "extension was unloaded when its connection closed"
+    );
+    let conn2 = connect();
+    assert!(value_text(&scalar(&conn2, "SELECT nano_version()")).starts_with("nanocap"));
+}
+
+#[test]
+fn debian_sqlite3_shell_loads_it() {
+    let Ok(out) = Command::new("sqlite3")
+        .arg(":memory:")
+        .arg(format!(".load {}", extension_path().display()))
+        .arg("SELECT nano_version(); SELECT nano_msg_name(5);")
+        .output()
+    else {
+        eprintln!("SKIP: no sqlite3 shell installed (CI installs it)");
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "sqlite3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("nanocap "), "{stdout}");
+    assert!(stdout.contains("confirm_ack"), "{stdout}");
+}
+
+#[test]
+fn python_sqlite3_module_loads_it() {
+    let script = format!(
+        "import sqlite3\nc = sqlite3.connect(':memory:')\nc.enable_load_extension(True)\n\
+         c.load_extension({:?})\nprint(c.execute('select nano_version()').fetchone()[0])\n",
+        extension_path().display().to_string()
+    );
+    let Ok(out) = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+    else {
+        eprintln!("SKIP: no /usr/bin/python3");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("nanocap "));
+}
+
+#[test]
+fn scalar_functions() {
+    let conn = connect();
+    // Check values from PROTOCOL.md section 3.
+    let dev = "B0311EA55708D6A53C75CDBF88300259C6D018522FE3D4D0A242E431F9E8B6D0";
+    let dev_addr = "nano_3e3j5tkog48pnny9dmfzj1r16pg8t1e76dz5tmac6iq689wyjfpiij4txtdo";
+    assert_eq!(
+        value_text(&scalar(&conn, &format!("SELECT nano_account('{dev}')"))),
+        dev_addr
+    );
+    assert_eq!(
+        value_text(&scalar(&conn, &format!("SELECT nano_account(x'{dev}')"))),
+        dev_addr
+    );
+    assert_eq!(
+        value_text(&scalar(&conn, &format!("SELECT nano_key('{dev_addr}')"))),
+        dev
+    );
+    let xrb = dev_addr.replacen("nano_", "xrb_", 1);
+    assert_eq!(
+        value_text(&scalar(&conn, &format!("SELECT nano_key('{xrb}')"))),
+        dev
+    );
+    let live = "E89208DD038FBB269987689621D52292AE9C35941A7484756ECCED92A65093BA";
+    assert_eq!(
+        value_text(&scalar(&conn, &format!("SELECT nano_account('{live}')"))),
+        "nano_3t6k35gi95xu6tergt6p69ck76ogmitsa8mnijtpxm9fkcm736xtoncuohr3"
+    );
+    // A bad checksum is an error, not a wrong key.
+    let bad = format!("{}{}", &dev_addr[..dev_addr.len() - 1], "a");
+    let err = conn
+        .query_row(&format!("SELECT nano_key('{bad}')"), [], |r| {
+            r.get::<_, String>(0)
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("nano_key"), "{err}");
+    let err = conn
+        .query_row("SELECT nano_account('zz')", [], |r| r.get::<_, String>(0))
+        .unwrap_err();
+    assert!(err.to_string().contains("64 hex digits"), "{err}");
+    assert_eq!(
+        query_text(&conn, "SELECT nano_msg_name(2), nano_msg_name(14), nano_msg_name(15), nano_msg_name(99), nano_msg_name(NULL)"),
+        "keepalive|asc_pull_req|asc_pull_ack|NULL|NULL\n"
+    );
+}
