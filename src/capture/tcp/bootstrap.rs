@@ -10,6 +10,8 @@ pub struct Request {
     /// Message id of the request.
     pub id: u64,
     pub msg_type: u8,
+    /// Network id of the request's header, given to its stream items.
+    pub network: u16,
     pub first: StreamKind,
     /// bulk_pull_account flags (0 for the other requests).
     pub pending_flags: u8,
@@ -33,6 +35,8 @@ pub fn server_stream_for(payload: &Payload) -> Option<(StreamKind, u8)> {
 pub struct ActiveStream {
     pub request_id: u64,
     pub request_type: u8,
+    /// Network id of the request's header.
+    pub network: u16,
     pub kind: StreamKind,
     /// bulk_pull_account flags, for the entries after the account frontier.
     pub pending_flags: u8,
@@ -43,10 +47,17 @@ pub struct ActiveStream {
 }
 
 impl ActiveStream {
-    pub fn new(request_id: u64, request_type: u8, kind: StreamKind, pending_flags: u8) -> Self {
+    pub fn new(
+        request_id: u64,
+        request_type: u8,
+        network: u16,
+        kind: StreamKind,
+        pending_flags: u8,
+    ) -> Self {
         ActiveStream {
             request_id,
             request_type,
+            network,
             kind,
             pending_flags,
             index: 0,
@@ -56,7 +67,13 @@ impl ActiveStream {
     }
 
     pub fn for_request(req: &Request) -> Self {
-        ActiveStream::new(req.id, req.msg_type, req.first, req.pending_flags)
+        ActiveStream::new(
+            req.id,
+            req.msg_type,
+            req.network,
+            req.first,
+            req.pending_flags,
+        )
     }
 
     /// After the first item of a bulk_pull_account answer, the pending entries follow.
@@ -123,7 +140,7 @@ mod tests {
 
     #[test]
     fn account_frontier_is_followed_by_pending_entries_of_the_flags() {
-        let mut s = ActiveStream::new(5, BULK_PULL_ACCOUNT, StreamKind::AccountFrontier, 1);
+        let mut s = ActiveStream::new(5, BULK_PULL_ACCOUNT, 0x5241, StreamKind::AccountFrontier, 1);
         s.after_item();
         assert_eq!(s.kind, StreamKind::Pending { flags: 1 });
         s.after_item();

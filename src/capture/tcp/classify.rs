@@ -12,29 +12,6 @@ pub const BULK_PUSH: u8 = 0x07;
 pub const FRONTIER_REQ: u8 = 0x08;
 pub const BULK_PULL_ACCOUNT: u8 = 0x0b;
 
-/// The node's name of a message type, as used for per-message connection events.
-pub fn msg_name(msg_type: u8) -> &'static str {
-    match msg_type {
-        0x00 => "invalid",
-        0x01 => "not_a_type",
-        0x02 => "keepalive",
-        0x03 => "publish",
-        0x04 => "confirm_req",
-        0x05 => "confirm_ack",
-        0x06 => "bulk_pull",
-        0x07 => "bulk_push",
-        0x08 => "frontier_req",
-        0x09 => "bulk_pull_blocks",
-        0x0a => "node_id_handshake",
-        0x0b => "bulk_pull_account",
-        0x0c => "telemetry_req",
-        0x0d => "telemetry_ack",
-        0x0e => "asc_pull_req",
-        0x0f => "asc_pull_ack",
-        _ => "unknown",
-    }
-}
-
 /// What a connection carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

@@ -2,7 +2,7 @@
 //! number and idle time, with the open/close/reset/evicted events of a connection's life.
 
 use super::classify::{client_by_ports, ListeningPorts};
-use super::emit::{ConnInfo, Ctx};
+use super::emit::{ConnInfo, Ctx, Gate};
 use super::reassembly::{Piece, Reassembler};
 use super::session::Session;
 use super::{TcpLimits, TcpSegment};
@@ -47,6 +47,8 @@ struct Connection {
     /// segments are not taken for a new connection, buffers freed.
     closed: bool,
     last_time: i64,
+    /// Events held until the connection shows Nano traffic.
+    gate: Gate,
 }
 
 /// Where events of the current call go.
@@ -59,17 +61,33 @@ struct Sink<'a> {
 }
 
 impl Connection {
-    fn ctx<'a>(&self, sink: &'a mut Sink<'_>) -> Ctx<'a> {
-        Ctx {
-            frame: sink.frame,
-            time_usec: sink.time_usec,
-            ipv: self.ipv,
-            ends: self.ends,
-            flow_key: self.flow_key,
-            next_id: sink.next_id,
-            out: sink.out,
-            listening: sink.listening,
+    /// Runs `f` with the event context of this connection: its endpoints, its gate
+    /// (moved out meanwhile, so that `f` may use the connection freely) and the sink.
+    fn with_ctx<R>(
+        &mut self,
+        sink: &mut Sink<'_>,
+        f: impl FnOnce(&mut Connection, &mut Ctx<'_>) -> R,
+    ) -> R {
+        let mut gate = std::mem::take(&mut self.gate);
+        let result = {
+            let mut ctx = Ctx {
+                frame: sink.frame,
+                time_usec: sink.time_usec,
+                ipv: self.ipv,
+                ends: self.ends,
+                flow_key: self.flow_key,
+                next_id: &mut *sink.next_id,
+                out: &mut *sink.out,
+                listening: &mut *sink.listening,
+                gate: &mut gate,
+            };
+            f(self, &mut ctx)
+        };
+        if self.closed {
+            gate.release();
         }
+        self.gate = gate;
+        result
     }
 
     /// A SYN from side `d` with a new ISN on this live 4-tuple: the port was reused.
@@ -88,7 +106,16 @@ impl Connection {
     /// Feeds one segment of direction `d`.
     fn segment(&mut self, d: usize, seg: &TcpSegment<'_>, limits: &TcpLimits, sink: &mut Sink<'_>) {
         self.last_time = seg.time_usec;
-        let mut ctx = self.ctx(sink);
+        self.with_ctx(sink, |c, ctx| c.segment_in(d, seg, limits, ctx));
+    }
+
+    fn segment_in(
+        &mut self,
+        d: usize,
+        seg: &TcpSegment<'_>,
+        limits: &TcpLimits,
+        ctx: &mut Ctx<'_>,
+    ) {
         let session = &mut self.session;
         let outcome = self.reasm[d].segment(
             seg.seq,
@@ -97,8 +124,8 @@ impl Connection {
             seg.payload,
             limits.max_buffered_per_direction,
             &mut |p| match p {
-                Piece::Data(bytes) => session.data(d, bytes, &mut ctx),
-                Piece::Gap(n) => session.gap(d, n, &mut ctx),
+                Piece::Data(bytes) => session.data(d, bytes, ctx),
+                Piece::Gap(n) => session.gap(d, n, ctx),
             },
         );
         if outcome.conflict_bytes > 0 {
@@ -112,7 +139,7 @@ impl Connection {
             );
         }
         if seg.rst {
-            self.end(d, "reset", &mut ctx);
+            self.end(d, "reset", ctx);
             let info = ConnInfo {
                 closed: true,
                 detail: Some(format!("RST from the {}", self.side_name(d))),
@@ -125,7 +152,7 @@ impl Connection {
         }
         if self.reasm[d].finished() && !self.fin_reported[d] {
             self.fin_reported[d] = true;
-            self.session.end_direction(d, "closed", &mut ctx);
+            self.session.end_direction(d, "closed", ctx);
             let both = self.fin_reported[1 - d];
             let info = ConnInfo {
                 closed: true,
@@ -223,7 +250,7 @@ impl ConnectionTable {
         let opens = seg.syn && !seg.ack_flag;
         // Fast path, one lookup: a segment of a live connection that is not a new SYN.
         if let Some(conn) = self.map.get_mut(&key) {
-            if !conn.closed && !(opens && conn.is_new_syn(d, seg.seq)) {
+            if !(conn.closed || opens && conn.is_new_syn(d, seg.seq)) {
                 let mut sink = Sink {
                     frame: seg.frame,
                     time_usec: seg.time_usec,
@@ -265,13 +292,14 @@ impl ConnectionTable {
         if replace {
             if let Some(mut old) = self.map.remove(&key) {
                 if !old.closed {
-                    let mut ctx = old.ctx(&mut sink);
-                    old.end_with_event(
-                        "replaced",
-                        "evicted",
-                        "a new connection (SYN) reused the ports".to_string(),
-                        &mut ctx,
-                    );
+                    old.with_ctx(&mut sink, |c, ctx| {
+                        c.end_with_event(
+                            "replaced",
+                            "evicted",
+                            "a new connection (SYN) reused the ports".to_string(),
+                            ctx,
+                        )
+                    });
                 }
             }
         }
@@ -330,18 +358,18 @@ impl ConnectionTable {
             fin_reported: [false; 2],
             closed: false,
             last_time: seg.time_usec,
+            gate: Gate::default(),
         };
         if seg.syn && seg.ack_flag {
             // The client's data starts at what the SYN-ACK acknowledges.
             conn.reasm[1 - d].start_at(seg.ack);
         }
         let from = client.unwrap_or(d);
-        let mut ctx = conn.ctx(sink);
         let info = ConnInfo {
             detail: Some(how.to_string()),
             ..ConnInfo::default()
         };
-        ctx.connection(from, "open", info);
+        conn.with_ctx(sink, |_, ctx| ctx.connection(from, "open", info));
         conn
     }
 
@@ -365,15 +393,13 @@ impl ConnectionTable {
         let count = (max / 16).max(1).max(map.len() + 1 - max);
         for (_, _, key) in by_age.into_iter().take(count) {
             if let Some(mut conn) = map.remove(&key) {
-                let mut ctx = conn.ctx(sink);
                 let detail =
                     format!("connection table full ({max} connections); least recently active");
-                ctx.anomaly(
-                    conn.session.client().unwrap_or(0),
-                    "tcp_evicted",
-                    detail.clone(),
-                );
-                conn.end_with_event("evicted", "evicted", detail, &mut ctx);
+                conn.with_ctx(sink, |c, ctx| {
+                    let side = c.session.client().unwrap_or(0);
+                    ctx.anomaly(side, "tcp_evicted", detail.clone());
+                    c.end_with_event("evicted", "evicted", detail, ctx);
+                });
             }
         }
     }
@@ -408,9 +434,10 @@ impl ConnectionTable {
         for (_, key) in idle {
             if let Some(mut conn) = self.map.remove(&key) {
                 if !conn.closed {
-                    let mut ctx = conn.ctx(&mut sink);
                     let detail = format!("idle for more than {} s", timeout / 1_000_000);
-                    conn.end_with_event("evicted", "evicted", detail, &mut ctx);
+                    conn.with_ctx(&mut sink, |c, ctx| {
+                        c.end_with_event("evicted", "evicted", detail, ctx)
+                    });
                 }
             }
         }
@@ -434,13 +461,14 @@ impl ConnectionTable {
         };
         for (_, key) in open {
             if let Some(mut conn) = self.map.remove(&key) {
-                let mut ctx = conn.ctx(&mut sink);
-                conn.end_with_event(
-                    "capture ended",
-                    "open at end of capture",
-                    "the capture ended with the connection open".to_string(),
-                    &mut ctx,
-                );
+                conn.with_ctx(&mut sink, |c, ctx| {
+                    c.end_with_event(
+                        "capture ended",
+                        "open at end of capture",
+                        "the capture ended with the connection open".to_string(),
+                        ctx,
+                    )
+                });
             }
         }
         self.map.clear();

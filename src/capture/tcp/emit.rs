@@ -6,6 +6,27 @@ use crate::capture::{AnomalyEvent, ConnectionEvent, Event, PacketMeta, Transport
 use std::collections::VecDeque;
 use std::net::IpAddr;
 
+/// Holds a connection's events back until it carries Nano traffic: a TCP conversation
+/// that never yields a message or stream item (RPC, SSH, a refused connection) is not a
+/// Nano connection and leaves no rows, as a non-Nano UDP datagram leaves none.
+#[derive(Debug, Default)]
+pub struct Gate {
+    confirmed: bool,
+    held: Vec<Event>,
+    /// Events beyond `MAX_HELD`, not kept.
+    dropped: u64,
+}
+
+/// Events kept for a connection not yet known to be Nano (open, gap, resync...).
+const MAX_HELD: usize = 32;
+
+impl Gate {
+    /// Frees what an unconfirmed connection held.
+    pub fn release(&mut self) {
+        self.held = Vec::new();
+    }
+}
+
 /// Everything an event needs besides its own content. Direction `d` sends from
 /// `ends[d]` to `ends[1 - d]`.
 pub struct Ctx<'a> {
@@ -19,9 +40,50 @@ pub struct Ctx<'a> {
     pub next_id: &'a mut u64,
     pub out: &'a mut VecDeque<Event>,
     pub listening: &'a mut ListeningPorts,
+    pub gate: &'a mut Gate,
 }
 
 impl Ctx<'_> {
+    /// Queues a connection-level event (held back until the connection is Nano).
+    pub fn push(&mut self, event: Event) {
+        if self.gate.confirmed {
+            self.out.push_back(event);
+        } else if self.gate.held.len() < MAX_HELD {
+            self.gate.held.push(event);
+        } else {
+            self.gate.dropped += 1;
+        }
+    }
+
+    /// Queues a message or stream item: the connection is Nano, so what was held
+    /// back goes out first.
+    pub fn push_nano(&mut self, event: Event) {
+        if !self.gate.confirmed {
+            self.gate.confirmed = true;
+            self.out.extend(self.gate.held.drain(..));
+            self.gate.held = Vec::new();
+            let dropped = std::mem::take(&mut self.gate.dropped);
+            if dropped > 0 {
+                let d = self.side_of(&event);
+                self.anomaly(
+                    d,
+                    "tcp_overflow",
+                    format!("{dropped} connection events before the first message not kept"),
+                );
+            }
+        }
+        self.out.push_back(event);
+    }
+
+    fn side_of(&self, event: &Event) -> usize {
+        let src = match event {
+            Event::Message(m) => (m.meta.src_ip, m.meta.src_port),
+            Event::StreamItem(i) => (i.meta.src_ip, i.meta.src_port),
+            _ => self.ends[0],
+        };
+        usize::from(src != self.ends[0])
+    }
+
     pub fn meta(&self, d: usize) -> PacketMeta {
         let (src, dst) = (self.ends[d & 1], self.ends[(d & 1) ^ 1]);
         PacketMeta {
@@ -46,7 +108,7 @@ impl Ctx<'_> {
 
     pub fn anomaly(&mut self, d: usize, kind: &'static str, detail: String) {
         let meta = self.meta(d);
-        self.out.push_back(Event::Anomaly(AnomalyEvent {
+        self.push(Event::Anomaly(AnomalyEvent {
             frame: self.frame,
             time_usec: self.time_usec,
             meta: Some(meta),
@@ -58,7 +120,7 @@ impl Ctx<'_> {
     /// A connection event sent by side `d`; `node_ids` are those of `[d, 1 - d]`.
     pub fn connection(&mut self, d: usize, event: &str, info: ConnInfo) {
         let meta = self.meta(d);
-        self.out.push_back(Event::Connection(ConnectionEvent {
+        self.push(Event::Connection(ConnectionEvent {
             meta,
             event: event.to_string(),
             closed: info.closed,

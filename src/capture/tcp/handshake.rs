@@ -1,9 +1,8 @@
 //! node_id_handshake across the two directions of a connection: the cookie each side
 //! sent, and the node id a side proved by signing the other side's cookie.
 
+use crate::protocol::crypto::verify;
 use crate::protocol::{HandshakeResponse, NodeIdHandshake};
-use blake2::Blake2b512;
-use ed25519_dalek::{Signature, VerifyingKey};
 
 /// Handshake facts of one direction (one side of the connection).
 #[derive(Debug, Default, Clone)]
@@ -32,24 +31,19 @@ pub fn on_handshake(
     Some(peer_cookie)
 }
 
-/// Ed25519 with BLAKE2b-512 (Nano's variant) over the cookie (v1) or over
+/// Nano's Ed25519 (BLAKE2b-512) over the cookie (v1) or over
 /// `cookie ‖ salt ‖ genesis` (v2), PROTOCOL.md 5.8.
 pub fn verify_response(response: &HandshakeResponse, cookie: &[u8; 32]) -> bool {
-    let Ok(key) = VerifyingKey::from_bytes(&response.node_id) else {
-        return false;
-    };
-    let signature = Signature::from_bytes(&response.signature);
-    let mut signed = [0u8; 96];
-    let message: &[u8] = match &response.v2 {
-        None => cookie,
+    match &response.v2 {
+        None => verify(&response.node_id, cookie, &response.signature),
         Some((salt, genesis)) => {
+            let mut signed = [0u8; 96];
             signed[..32].copy_from_slice(cookie);
             signed[32..64].copy_from_slice(salt);
             signed[64..].copy_from_slice(genesis);
-            &signed
+            verify(&response.node_id, &signed, &response.signature)
         }
-    };
-    ed25519_dalek::hazmat::raw_verify::<Blake2b512>(&key, message, &signature).is_ok()
+    }
 }
 
 #[cfg(test)]

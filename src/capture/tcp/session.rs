@@ -3,7 +3,7 @@
 //! requests, handshake cookies and node ids (PROTOCOL.md 6.5).
 
 use super::bootstrap::{end_event_name, server_stream_for, ActiveStream, Request};
-use super::classify::{self, msg_name, Mode, BULK_PUSH};
+use super::classify::{self, Mode, BULK_PUSH};
 use super::emit::{ConnInfo, Ctx};
 use super::framer::{self, HeaderStep, Resync, Step};
 use super::handshake::{self, HandshakeSide};
@@ -221,7 +221,7 @@ impl Session {
                 };
             }
         }
-        ctx.out.push_back(Event::Message(MessageEvent {
+        ctx.push_nano(Event::Message(MessageEvent {
             id,
             meta: ctx.meta(d),
             header,
@@ -234,11 +234,12 @@ impl Session {
             node_ids: self.node_ids(d),
             ..ConnInfo::default()
         };
-        ctx.connection(d, msg_name(header.msg_type), info);
+        // Framed messages always have a known type; "unknown" is only a guard.
+        ctx.connection(d, header.msg_name().unwrap_or("unknown"), info);
         match request {
             // bulk_push: this same direction now carries a block stream.
             Some(None) => {
-                let s = ActiveStream::new(id, BULK_PUSH, StreamKind::Blocks, 0);
+                let s = ActiveStream::new(id, BULK_PUSH, header.network, StreamKind::Blocks, 0);
                 self.dirs[d].reader = Reader::Stream(s);
             }
             Some(Some((first, pending_flags))) => {
@@ -247,6 +248,7 @@ impl Session {
                     Request {
                         id,
                         msg_type: header.msg_type,
+                        network: header.network,
                         first,
                         pending_flags,
                     },
@@ -341,11 +343,12 @@ impl Session {
                     meta: ctx.meta(d),
                     request_id: s.request_id,
                     request_type: s.request_type,
+                    network: s.network,
                     index: s.index,
                     entry: Ok(entry),
                 };
                 s.after_item();
-                ctx.out.push_back(Event::StreamItem(item));
+                ctx.push_nano(Event::StreamItem(item));
                 Step::Consumed(n)
             }
             Err(DecodeError::Malformed(m)) => {
@@ -361,10 +364,11 @@ impl Session {
                         s.index
                     ),
                 );
-                ctx.out.push_back(Event::StreamItem(StreamItemEvent {
+                ctx.push_nano(Event::StreamItem(StreamItemEvent {
                     meta: ctx.meta(d),
                     request_id: s.request_id,
                     request_type: s.request_type,
+                    network: s.network,
                     index: s.index,
                     entry: Err(m),
                 }));

@@ -522,7 +522,7 @@ fn lost_data_is_a_gap_then_resync() {
 fn incomplete_message_at_close_is_reported() {
     let mut h = Harness::new();
     h.handshake();
-    h.send(CLIENT, &keepalive()[..100]);
+    h.send(CLIENT, &cat(&[&telemetry_req(), &keepalive()[..100]]));
     h.fin(CLIENT);
     let ev = h.events();
     assert_eq!(
@@ -535,6 +535,44 @@ fn incomplete_message_at_close_is_reported() {
     let l = life(&ev);
     assert_eq!(l.last().unwrap().0, "close");
     assert!(connection_events(&ev).last().unwrap().closed);
+}
+
+#[test]
+fn a_connection_without_nano_traffic_leaves_no_events() {
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    h.send(SERVER, b"HTTP/1.1 200 OK\r\n\r\n");
+    h.fin(CLIENT);
+    h.fin(SERVER);
+    h.finish();
+    assert!(h.events().is_empty());
+    // The same start, then Nano: the held events come out first, in order.
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, b"xyz");
+    h.send(CLIENT, &telemetry_req());
+    let ev = h.events();
+    assert_eq!(
+        life(&ev),
+        vec![("open".to_string(), Some("SYN".to_string()))]
+    );
+    // In sync from the SYN on, "xyz" + the next 5 bytes read as a header of type
+    // 0x15 (byte 5 = version_min of the real header): desync, then resync.
+    let a = anomalies(&ev);
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0].0, "tcp_desync");
+    assert!(a[0].1.contains("0x15"), "{}", a[0].1);
+    assert_eq!(
+        a[1],
+        (
+            "resync",
+            "3 bytes skipped to the next plausible header".to_string()
+        )
+    );
+    assert!(matches!(ev[0], Event::Connection(_)));
+    assert!(matches!(ev[1], Event::Anomaly(_)));
+    assert!(matches!(ev[3], Event::Message(_)));
 }
 
 // ---------------------------------------------------------------- bootstrap
