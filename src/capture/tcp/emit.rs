@@ -18,7 +18,7 @@ pub struct Gate {
 }
 
 /// Events kept for a connection not yet known to be Nano (open, gap, resync...).
-const MAX_HELD: usize = 32;
+const MAX_HELD: usize = 8;
 
 impl Gate {
     /// Frees what an unconfirmed connection held.

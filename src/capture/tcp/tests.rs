@@ -1113,3 +1113,76 @@ fn throughput() {
         el.as_nanos() as f64 / count as f64
     );
 }
+
+// ---------------------------------------------------------------- real capture
+
+/// The real RsNano capture of ../shared/captures: every message the nodes counted,
+/// nothing else, no anomaly. Skips when the capture is not there (fresh clones).
+#[test]
+fn real_capture_matches_the_nodes_own_counts() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/captures/rsnano_dev_live_small.pcap");
+    if !path.exists() {
+        eprintln!("skipped: {} not found", path.display());
+        return;
+    }
+    let mut p = crate::capture::Pipeline::open(&path).unwrap();
+    let mut by_type = std::collections::BTreeMap::<u8, u64>::new();
+    let mut ev = Vec::new();
+    while let Some(e) = p.next_event() {
+        if let Event::Message(m) = &e {
+            *by_type.entry(m.header.msg_type).or_default() += 1;
+            assert!(m.payload.is_ok(), "message {}: {:?}", m.id, m.payload);
+        }
+        ev.push(e);
+    }
+    let expected: std::collections::BTreeMap<u8, u64> = [
+        (0x0f, 2821),
+        (0x0e, 2821),
+        (0x07, 8),
+        (0x05, 155),
+        (0x04, 144),
+        (0x08, 8),
+        (0x02, 185),
+        (0x0a, 7),
+        (0x03, 1232),
+        (0x0d, 104),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(by_type, expected);
+    assert_eq!(anomalies(&ev), vec![]);
+    // Legacy bootstrap: 8 frontier_req answered (14 entries in all, as the protocol
+    // test's independent count says), 8 bulk_push streams.
+    let its = items(&ev);
+    assert_eq!(its.len(), 14);
+    assert!(its
+        .iter()
+        .all(|i| matches!(i.entry, Ok(StreamEntry::Frontier { .. })) && i.request_type == 0x08));
+    let ends = |name: &str| {
+        connection_events(&ev)
+            .iter()
+            .filter(|c| c.event == name)
+            .count()
+    };
+    assert_eq!(ends("end of frontier_req"), 8);
+    assert_eq!(ends("end of bulk_push"), 8);
+    // 13 connections, two of them refused (SYN, RST) without a byte of Nano: 11 opens.
+    assert_eq!(ends("open"), 11);
+    // Every handshake response verifies against the cookie the other side sent.
+    let responses: Vec<u64> = messages(&ev)
+        .iter()
+        .filter(|m| matches!(&m.payload, Ok(Payload::NodeIdHandshake(h)) if h.response.is_some()))
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(responses.len(), 4);
+    let mut node_ids = std::collections::BTreeSet::new();
+    for c in connection_events(&ev) {
+        if c.message_id.is_some_and(|id| responses.contains(&id)) && c.event == "node_id_handshake"
+        {
+            node_ids.insert(c.src_node_id.expect("proved node id"));
+        }
+    }
+    // Two nodes.
+    assert_eq!(node_ids.len(), 2);
+}
