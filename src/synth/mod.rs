@@ -159,17 +159,24 @@ pub fn generate<W: Write>(cfg: &Config, out: W) -> io::Result<(W, GroundTruth)> 
         }
     };
 
+    // Small captures get several small connections rather than one big one.
+    let per_conn = cfg
+        .messages_per_connection
+        .min((cfg.messages / 8) as usize)
+        .max(4);
     let mut written = 0u64;
     let mut k = 0usize;
     while written < cfg.messages {
         let tcp = match cfg.transport {
             TransportChoice::Udp => false,
             TransportChoice::Tcp => true,
-            TransportChoice::Mixed => pick.chance(0.5),
+            // One TCP step writes a whole connection: weigh it so that about half of
+            // the messages go over each transport.
+            TransportChoice::Mixed => pick.chance(1.0 / (1.0 + per_conn as f64)),
         };
         if tcp && cfg.messages - written >= 4 {
             // One realtime connection: a fresh handshake, then pool messages.
-            let n = ((cfg.messages - written) as usize).min(cfg.messages_per_connection.max(4));
+            let n = ((cfg.messages - written) as usize).min(per_conn);
             let v2 = pick.chance(0.8);
             let mut conv = Conversation::default();
             let c1 = f.new_cookie();

@@ -368,3 +368,55 @@ fn bench_streams_counts_only_when_large() {
     let (n, _) = pcapng_records(&data);
     assert_eq!(n, t.records);
 }
+
+#[test]
+fn truth_json_round_trips() {
+    let (_, t) = presets::preset_bytes(Preset::Link(Link::Null), 5, Format::PcapNg);
+    let back = GroundTruth::from_json(&t.to_json()).expect("valid JSON");
+    assert_eq!(back, t);
+}
+
+/// The committed fixtures are what the generator makes today (run
+/// tests/fixtures/generate.sh after changing the generator).
+#[test]
+fn committed_fixtures_are_current() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (file, preset, seed, fmt) in [
+        (
+            "udp_all_types.pcapng",
+            Preset::UdpAllTypes,
+            1,
+            Format::PcapNg,
+        ),
+        (
+            "tcp_realistic.pcapng",
+            Preset::TcpRealistic,
+            2,
+            Format::PcapNg,
+        ),
+        (
+            "link_null_be.pcap",
+            Preset::Link(Link::Null),
+            5,
+            Format::Pcap {
+                nanos: false,
+                big_endian: true,
+            },
+        ),
+    ] {
+        let Ok(on_disk) = std::fs::read(dir.join(file)) else {
+            continue;
+        };
+        let (made, truth) = presets::preset_bytes(preset, seed, fmt);
+        assert!(
+            made == on_disk,
+            "{file} is stale: run tests/fixtures/generate.sh"
+        );
+        let json = std::fs::read_to_string(dir.join(format!("{file}.truth.json"))).unwrap();
+        assert_eq!(
+            GroundTruth::from_json(&json).unwrap(),
+            truth,
+            "{file}.truth.json"
+        );
+    }
+}

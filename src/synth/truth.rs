@@ -13,6 +13,7 @@ pub struct BlockTruth {
     pub hash: String,
     /// Signature by the block's account verifies. `None` for legacy send/receive/change
     /// (the account is not in the block, a decoder cannot check it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_valid: Option<bool>,
     /// Work meets the network's entry threshold (legacy: epoch_1; state: min of the
     /// three thresholds). Non-dev networks get cheap, invalid work.
@@ -42,21 +43,28 @@ pub struct MessageTruth {
     pub msg_name: String,
     pub extensions: u16,
     /// Header bits 8-11 for publish, confirm_req and confirm_ack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_type: Option<u8>,
     /// Hash / pair count for confirm_req and confirm_ack by hash (header v1/v2, the
     /// V18 body byte, or the datagram length for proto <= 16 votes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_count: Option<u32>,
     /// Payload bytes after the 8-byte header.
     pub size: usize,
     /// `None` when the message decodes cleanly, else the expected `Malformed.code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<BlockTruth>,
     /// Vote hash (uppercase hex) for confirm_ack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vote_hash: Option<String>,
     /// Vote, telemetry or handshake-response signature verifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_valid: Option<bool>,
     /// The message follows lost bytes or a capture that started mid-stream on its TCP
     /// direction: a decoder has to resynchronise, its frame number may differ.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub after_gap: bool,
 }
 
@@ -71,6 +79,7 @@ pub struct StreamItemTruth {
     pub index: u64,
     /// "frontier", "block", "account_frontier", "pending_entry", "end".
     pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block: Option<BlockTruth>,
 }
 
@@ -161,8 +170,34 @@ impl GroundTruth {
         }
     }
 
+    /// Compact JSON with one message / stream item per line (small files, readable diffs).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        let mut v = match serde_json::to_value(self) {
+            Ok(v) => v,
+            Err(_) => return String::new(),
+        };
+        let mut out = String::from("{\n");
+        if let Some(obj) = v.as_object_mut() {
+            let n = obj.len();
+            for (i, (k, val)) in obj.iter().enumerate() {
+                out.push_str(&format!("  {}: ", serde_json::Value::String(k.clone())));
+                match val.as_array() {
+                    Some(items) if !items.is_empty() && items.iter().all(|x| x.is_object()) => {
+                        out.push_str("[\n");
+                        for (j, it) in items.iter().enumerate() {
+                            out.push_str("    ");
+                            out.push_str(&it.to_string());
+                            out.push_str(if j + 1 < items.len() { ",\n" } else { "\n" });
+                        }
+                        out.push_str("  ]");
+                    }
+                    _ => out.push_str(&val.to_string()),
+                }
+                out.push_str(if i + 1 < n { ",\n" } else { "\n" });
+            }
+        }
+        out.push('}');
+        out
     }
 
     pub fn from_json(s: &str) -> Result<Self, serde_json::Error> {
