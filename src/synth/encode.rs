@@ -336,13 +336,7 @@ pub fn extensions_for(p: &Payload, flag2: bool, v2_count: bool) -> u16 {
         Payload::BulkPull(b) => {
             (if b.count.is_some() { 1 } else { 0 }) | (if b.ascending { 2 } else { 0 })
         }
-        Payload::FrontierReq(f) => {
-            if f.only_confirmed {
-                2
-            } else {
-                0
-            }
-        }
+        Payload::FrontierReq(f) => u16::from(f.only_confirmed) << 1,
         Payload::NodeIdHandshake(h) => {
             (if h.query.is_some() { 1 } else { 0 })
                 | (if h.response.is_some() { 2 } else { 0 })

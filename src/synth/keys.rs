@@ -207,7 +207,7 @@ mod tests {
             account: DEV_PUBLIC_KEY,
             previous: DEV_GENESIS_HASH,
             representative: DEV_PUBLIC_KEY,
-            balance: 0xffffffF360D3632FB98B1215BFFFFFFF,
+            balance: 0xFFFFFFF360D3632FB98B1215BFFFFFFF,
             link: LIVE_GENESIS_ACCOUNT,
             signature: [0; 64],
             work: 0x41e,

@@ -15,6 +15,9 @@ use super::truth::GroundTruth;
 use super::writer::{CaptureWriter, Format};
 use crate::protocol::types::BlockType;
 
+/// The streaming benchmark preset (bounded memory, any size): see [`crate::synth::bench`].
+pub use super::bench;
+
 const BLOCK_TYPES: [BlockType; 5] = [
     BlockType::Send,
     BlockType::Receive,

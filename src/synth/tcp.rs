@@ -126,6 +126,7 @@ impl Conversation {
     }
 
     /// Appends one stream item of the stream opened by `request`.
+    #[allow(clippy::too_many_arguments)]
     pub fn stream_item(
         &mut self,
         from_client: bool,

@@ -54,7 +54,7 @@ fn example2_block() -> StateBlock {
         account: DEV_PUBLIC_KEY,
         previous: DEV_GENESIS_HASH,
         representative: DEV_PUBLIC_KEY,
-        balance: 0xffffffF360D3632FB98B1215BFFFFFFF,
+        balance: 0xFFFFFFF360D3632FB98B1215BFFFFFFF,
         link: LIVE_GENESIS_ACCOUNT,
         signature: [0; 64],
         work: 0x41e,
@@ -213,25 +213,56 @@ fn same_seed_same_bytes() {
 }
 
 fn pcapng_records(data: &[u8]) -> (u64, Vec<u16>) {
+    let (n, links, _) = pcapng_read(data);
+    (n, links)
+}
+
+/// (records, sorted link types, timestamp in µs per record).
+fn pcapng_read(data: &[u8]) -> (u64, Vec<u16>, Vec<i64>) {
+    use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
     use pcap_file::pcapng::{Block as NgBlock, PcapNgReader};
     let mut r = PcapNgReader::new(data).expect("pcapng header");
     let mut n = 0;
     let mut links = Vec::new();
+    let mut times = Vec::new();
+    let mut nanos = Vec::new();
     while let Some(b) = r.next_block() {
         match b.expect("block") {
-            NgBlock::EnhancedPacket(_) => n += 1,
-            NgBlock::InterfaceDescription(i) => links.push(u32::from(i.linktype) as u16),
+            NgBlock::EnhancedPacket(p) => {
+                n += 1;
+                // pcap-file 2.0 ignores if_tsresol: its Duration holds the raw count.
+                let raw = p.timestamp.as_nanos() as i64;
+                let ns = nanos.get(p.interface_id as usize).copied().unwrap_or(false);
+                times.push(if ns { raw / 1000 } else { raw });
+            }
+            NgBlock::InterfaceDescription(i) => {
+                links.push(u32::from(i.linktype) as u16);
+                nanos.push(
+                    i.options
+                        .iter()
+                        .any(|o| matches!(o, InterfaceDescriptionOption::IfTsResol(9))),
+                );
+            }
             _ => {}
         }
     }
     links.sort_unstable();
-    (n, links)
+    (n, links, times)
 }
 
 #[test]
 fn udp_all_types_parses_back_with_every_link_type() {
     let (data, truth) = presets::udp_all_types(1);
-    let (n, links) = pcapng_records(&data);
+    let (n, links, times) = pcapng_read(&data);
+    // Timestamps agree on µs and ns (if_tsresol 9) interfaces alike.
+    for m in &truth.messages {
+        assert_eq!(
+            times[m.frame as usize - 1],
+            m.time_usec,
+            "frame {}",
+            m.frame
+        );
+    }
     assert_eq!(n, truth.records);
     assert_eq!(links, vec![0, 1, 12, 101, 108, 113, 228, 229, 276]);
     assert_eq!(links, truth.link_types);
