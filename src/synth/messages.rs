@@ -704,16 +704,26 @@ impl Factory {
                 }
             }
         });
-        let has_response = response.is_some();
+        // Check the signature the way a receiver would: over the peer's cookie
+        // (v1) or cookie ‖ salt ‖ genesis (v2).
+        let valid = match (&response, respond_to) {
+            (Some(r), Some(c)) => {
+                let mut signed = c.to_vec();
+                if let Some((salt, genesis)) = &r.v2 {
+                    signed.extend_from_slice(salt);
+                    signed.extend_from_slice(genesis);
+                }
+                Some(verify(&r.node_id, &signed, &r.signature))
+            }
+            _ => None,
+        };
         let p = Payload::NodeIdHandshake(NodeIdHandshake {
             query,
             response,
             v2,
         });
         let mut m = self.current(&p, false, false);
-        if has_response {
-            m.truth.signature_valid = Some(true);
-        }
+        m.truth.signature_valid = valid;
         m
     }
 
