@@ -853,7 +853,7 @@ impl Factory {
 
     /// The malformed forms of the brief; `which` picks one (cycled).
     /// Codes: bad_block_type, truncated, trailing_bytes, unknown_type,
-    /// bad_asc_pull_type, bad_extended, too_short.
+    /// bad_asc_pull_type, bad_extended, bad_length.
     pub fn malformed_msg(&mut self, which: usize) -> Msg {
         match which % 7 {
             0 => {
@@ -894,7 +894,7 @@ impl Factory {
                 m.truncate(8 + 150);
                 m[6] = 150;
                 m[7] = 0;
-                self.malformed(m, "too_short")
+                self.malformed(m, "bad_length")
             }
         }
     }

@@ -120,7 +120,7 @@ pub fn generate<W: Write>(cfg: &Config, out: W) -> io::Result<(W, GroundTruth)> 
     let tcp_safe = |m: &Msg| {
         matches!(
             m.truth.error.as_deref(),
-            Some("bad_asc_pull_type" | "bad_extended" | "too_short")
+            Some("bad_asc_pull_type" | "bad_extended" | "bad_length")
         )
     };
 
