@@ -25,11 +25,19 @@ fn network_name(id: u16) -> String {
 /// The message as nanocap's SQL shows it, in the truth's terms.
 fn expected_row(m: &MessageTruth) -> String {
     let opt = |v: Option<String>| v.unwrap_or_else(|| "NULL".into());
-    let name = if m.msg_name == "unknown" { "NULL".to_string() } else { m.msg_name.clone() };
+    let name = if m.msg_name == "unknown" {
+        "NULL".to_string()
+    } else {
+        m.msg_name.clone()
+    };
     format!(
         "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
         m.id,
-        if m.after_gap { "-".to_string() } else { m.frame.to_string() },
+        if m.after_gap {
+            "-".to_string()
+        } else {
+            m.frame.to_string()
+        },
         m.time_usec_shown(),
         m.transport,
         m.ipv,
@@ -56,7 +64,11 @@ trait Shown {
 
 impl Shown for MessageTruth {
     fn time_usec_shown(&self) -> String {
-        if self.after_gap { "-".into() } else { self.time_usec.to_string() }
+        if self.after_gap {
+            "-".into()
+        } else {
+            self.time_usec.to_string()
+        }
     }
 }
 
@@ -87,18 +99,35 @@ fn check_messages(name: &str) {
     let t = truth(name);
     let conn = connect();
     let f = lit(&fixture(name));
-    let gap_ids: Vec<u64> = t.messages.iter().filter(|m| m.after_gap).map(|m| m.id).collect();
+    let gap_ids: Vec<u64> = t
+        .messages
+        .iter()
+        .filter(|m| m.after_gap)
+        .map(|m| m.id)
+        .collect();
     let expected: Vec<String> = t.messages.iter().map(expected_row).collect();
     let actual = actual_rows(&conn, &f, &gap_ids);
     for (i, (e, a)) in expected.iter().zip(&actual).enumerate() {
-        assert_eq!(a, e, "{name}: message {} differs (actual left, truth right)", i + 1);
+        assert_eq!(
+            a,
+            e,
+            "{name}: message {} differs (actual left, truth right)",
+            i + 1
+        );
     }
     assert_eq!(actual.len(), expected.len(), "{name}: message count");
     assert_eq!(t.message_count as usize, expected.len());
 
     // Per-type counts, as users would ask for them.
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for row in query(&conn, &format!("SELECT coalesce(msg_name, 'unknown'), count(*) FROM nano_packets({f}) GROUP BY 1")).unwrap() {
+    for row in query(
+        &conn,
+        &format!(
+            "SELECT coalesce(msg_name, 'unknown'), count(*) FROM nano_packets({f}) GROUP BY 1"
+        ),
+    )
+    .unwrap()
+    {
         counts.insert(value_text(&row[0]), value_text(&row[1]).parse().unwrap());
     }
     assert_eq!(counts, t.counts, "{name}: per-type counts");
@@ -112,7 +141,8 @@ fn check_messages(name: &str) {
                 m.id,
                 b.block_type,
                 b.hash,
-                b.signature_valid.map_or("NULL".into(), |v| i32::from(v).to_string()),
+                b.signature_valid
+                    .map_or("NULL".into(), |v| i32::from(v).to_string()),
                 i32::from(b.work_valid)
             ));
         }
@@ -150,17 +180,25 @@ fn check_messages(name: &str) {
     assert_eq!(actual_sigs, expected_sigs, "{name}: signature validity");
 
     // Vote hashes.
-    let expected_votes: Vec<String> =
-        t.messages.iter().filter_map(|m| m.vote_hash.as_ref().map(|h| format!("{}|{h}", m.id))).collect();
-    let actual_votes: Vec<String> =
-        query_text(&conn, &format!("SELECT packet_id, vote_hash FROM nano_votes({f}) ORDER BY 1"))
-            .lines()
-            .map(str::to_string)
-            .collect();
+    let expected_votes: Vec<String> = t
+        .messages
+        .iter()
+        .filter_map(|m| m.vote_hash.as_ref().map(|h| format!("{}|{h}", m.id)))
+        .collect();
+    let actual_votes: Vec<String> = query_text(
+        &conn,
+        &format!("SELECT packet_id, vote_hash FROM nano_votes({f}) ORDER BY 1"),
+    )
+    .lines()
+    .map(str::to_string)
+    .collect();
     assert_eq!(actual_votes, expected_votes, "{name}: vote hashes");
 
     // Frames that must not become rows are counted.
-    let stats = query_text(&conn, &format!("SELECT frames, non_ip_frames, non_nano_datagrams FROM nano_stats({f})"));
+    let stats = query_text(
+        &conn,
+        &format!("SELECT frames, non_ip_frames, non_nano_datagrams FROM nano_stats({f})"),
+    );
     assert_eq!(
         stats,
         format!(
@@ -214,7 +252,13 @@ fn truncated() {
     check_messages("truncated.pcap");
     let conn = connect();
     let f = lit(&fixture("truncated.pcap"));
-    assert_eq!(query_text(&conn, &format!("SELECT kind FROM nano_anomalies({f}) WHERE kind = 'truncated_record'")), "truncated_record\n");
+    assert_eq!(
+        query_text(
+            &conn,
+            &format!("SELECT kind FROM nano_anomalies({f}) WHERE kind = 'truncated_record'")
+        ),
+        "truncated_record\n"
+    );
 }
 
 #[test]
