@@ -84,8 +84,10 @@ pub fn decode_message(
 pub fn is_plausible_datagram_header(h: &Header) -> bool {
     (h.network >> 8) == 0x52
         && header::network_name(h.network).is_some()
-        && (2..=15).contains(&h.msg_type)
         && (1..=100).contains(&h.version_using)
+    // Any type byte: a datagram with a Nano header and a type this decoder does not
+    // know (a future release's message, or garbage) is a row with `unknown_type`,
+    // not something to hide.
 }
 
 /// Decodes one UDP datagram (one message, UDP length rules including proto <= 16).

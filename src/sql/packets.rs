@@ -4,7 +4,7 @@ use super::json::payload_json;
 use super::table::{Col, ScanState, TableDef};
 use super::values::*;
 use crate::capture::{Event, MessageEvent};
-use crate::protocol::{msg_name, AscPullAckBody, ConfirmReq, Header, Payload};
+use crate::protocol::{msg_name, ConfirmReq, Header, Payload};
 use rusqlite::types::Value;
 
 columns!(C {
@@ -41,19 +41,22 @@ pub fn header_block_type(h: &Header) -> Option<u8> {
 }
 
 /// Number of hashes, pairs, blocks or entries the message carries, where that is a
-/// meaningful count (confirm_req pairs, confirm_ack hashes, asc_pull_ack items).
+/// meaningful count (confirm_req pairs, confirm_ack hashes; asc_pull_ack item counts are
+/// in `nano_asc_pull`). For a
+/// malformed confirm_* by hash, the count its header claims.
 pub fn item_count(m: &MessageEvent) -> Option<i64> {
     let n = match &m.payload {
         Ok(Payload::ConfirmReq(ConfirmReq::ByHash { pairs, .. })) => pairs.len(),
-        Ok(Payload::ConfirmReq(ConfirmReq::Block(_))) => 1,
-        Ok(Payload::ConfirmAck(ack)) if ack.vote.block.is_some() => 1,
+        // Legacy block forms carry a block, not a list: no count.
+        Ok(Payload::ConfirmReq(ConfirmReq::Block(_))) => return None,
+        Ok(Payload::ConfirmAck(ack)) if ack.vote.block.is_some() => return None,
         Ok(Payload::ConfirmAck(ack)) => ack.vote.hashes.len(),
-        Ok(Payload::AscPullAck(ack)) => match &ack.body {
-            AscPullAckBody::Blocks(b) => b.len(),
-            AscPullAckBody::Frontiers(f) => f.len(),
-            AscPullAckBody::AccountInfo(_) => 1,
-        },
-        Err(_) if matches!(m.header.msg_type, 0x04 | 0x05) => m.header.item_count()? as usize,
+        Err(_)
+            if matches!(m.header.msg_type, 0x04 | 0x05)
+                && header_block_type(&m.header).is_some_and(|t| !(2..=6).contains(&t)) =>
+        {
+            m.header.item_count()? as usize
+        }
         _ => return None,
     };
     Some(n as i64)
