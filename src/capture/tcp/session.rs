@@ -330,8 +330,20 @@ impl Session {
         match decode_stream_entry(s.kind, buf) {
             Err(DecodeError::Incomplete { needed }) => Step::NeedMore(needed.max(1)),
             Ok((StreamEntry::End, n)) => {
+                // The terminator is an item too (its frame tells when the stream ended);
+                // "valid" counts the entries before it.
+                s.index += 1;
+                let item = StreamItemEvent {
+                    meta: ctx.meta(d),
+                    request_id: s.request_id,
+                    request_type: s.request_type,
+                    network: s.network,
+                    index: s.index,
+                    entry: Ok(StreamEntry::End),
+                };
                 let detail = s.end_detail(None);
                 let (event, request_id) = (s.end_event(), s.request_id);
+                ctx.push_nano(Event::StreamItem(item));
                 self.end_event(d, event, detail, request_id, ctx);
                 self.dirs[d].reader = self.reader_after_stream(d, true);
                 Step::Consumed(n)

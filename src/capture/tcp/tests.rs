@@ -597,7 +597,7 @@ fn bootstrap_frontiers_then_bulk_push_on_one_connection() {
     let msgs = messages(&ev);
     let (fr_id, push_id) = (msgs[0].id, msgs[1].id);
     let its = items(&ev);
-    assert_eq!(its.len(), 3);
+    assert_eq!(its.len(), 5);
     for (i, it) in its[..2].iter().enumerate() {
         assert_eq!(h.side(&it.meta), SERVER);
         assert_eq!(it.request_id, fr_id);
@@ -612,11 +612,22 @@ fn bootstrap_frontiers_then_bulk_push_on_one_connection() {
             })
         );
     }
-    assert_eq!(h.side(&its[2].meta), CLIENT);
-    assert_eq!(its[2].request_id, push_id);
-    assert_eq!(its[2].request_type, 0x07);
-    assert_eq!(its[2].index, 1);
-    match &its[2].entry {
+    // The terminator is item 3 of the frontier stream.
+    assert_eq!(h.side(&its[2].meta), SERVER);
+    assert_eq!(
+        (its[2].request_id, its[2].index, &its[2].entry),
+        (fr_id, 3, &Ok(StreamEntry::End))
+    );
+    assert_eq!(h.side(&its[3].meta), CLIENT);
+    assert_eq!(its[3].request_id, push_id);
+    assert_eq!(its[3].request_type, 0x07);
+    assert_eq!(its[3].index, 1);
+    assert_eq!(
+        (its[4].request_id, its[4].index, &its[4].entry),
+        (push_id, 2, &Ok(StreamEntry::End))
+    );
+    assert_eq!(h.side(&its[4].meta), CLIENT);
+    match &its[3].entry {
         Ok(StreamEntry::Block(Block::State(b))) => {
             assert_eq!(b.work, 0x41e);
             assert_eq!(b.previous[..], hex(DEV_GENESIS_HASH)[..]);
@@ -679,8 +690,9 @@ fn bulk_pull_with_count_then_blocks() {
         other => panic!("{other:?}"),
     }
     let its = items(&ev);
-    assert_eq!(its.len(), 2);
+    assert_eq!(its.len(), 3);
     assert_eq!(its[1].index, 2);
+    assert_eq!((its[2].index, &its[2].entry), (3, &Ok(StreamEntry::End)));
     assert!(its
         .iter()
         .all(|i| i.request_id == msgs[0].id && i.request_type == 0x06));
@@ -722,7 +734,7 @@ fn bulk_pull_account_flags_0_1_2() {
             anomalies(&ev)
         );
         let its = items(&ev);
-        assert_eq!(its.len(), 3, "flags {flags}");
+        assert_eq!(its.len(), 4, "flags {flags}");
         assert_eq!(
             its[0].entry,
             Ok(StreamEntry::AccountFrontier {
@@ -749,9 +761,10 @@ fn bulk_pull_account_flags_0_1_2() {
         };
         assert_eq!(its[1].entry, Ok(expected.clone()));
         assert_eq!(its[2].entry, Ok(expected));
+        assert_eq!(its[3].entry, Ok(StreamEntry::End));
         assert_eq!(
             its.iter().map(|i| i.index).collect::<Vec<_>>(),
-            vec![1, 2, 3]
+            vec![1, 2, 3, 4]
         );
         assert!(life(&ev).contains(&(
             "end of bulk_pull_account".to_string(),
@@ -846,8 +859,9 @@ fn server_bytes_before_the_request_wait_for_it() {
     let ev = h.events();
     let msgs = messages(&ev);
     let its = items(&ev);
-    assert_eq!(its.len(), 1);
+    assert_eq!(its.len(), 2);
     assert_eq!(its[0].request_id, msgs[0].id);
+    assert_eq!(its[1].entry, Ok(StreamEntry::End));
     assert!(life(&ev).contains(&(
         "end of frontier_req".to_string(),
         Some("valid: 1, invalid: 0".to_string())
@@ -992,8 +1006,9 @@ fn large_segments_are_not_truncated() {
     stream.extend_from_slice(&[0u8; 64]);
     h.send(SERVER, &stream);
     let ev = h.events();
-    assert_eq!(items(&ev).len(), 1000);
+    assert_eq!(items(&ev).len(), 1001);
     assert_eq!(items(&ev)[999].index, 1000);
+    assert_eq!(items(&ev)[1000].entry, Ok(StreamEntry::End));
     assert!(life(&ev).contains(&(
         "end of frontier_req".to_string(),
         Some("valid: 1000, invalid: 0".to_string())
@@ -1155,10 +1170,15 @@ fn real_capture_matches_the_nodes_own_counts() {
     // Legacy bootstrap: 8 frontier_req answered (14 entries in all, as the protocol
     // test's independent count says), 8 bulk_push streams.
     let its = items(&ev);
-    assert_eq!(its.len(), 14);
-    assert!(its
+    let (terminators, entries): (Vec<&StreamItemEvent>, Vec<&StreamItemEvent>) = its
+        .into_iter()
+        .partition(|i| i.entry == Ok(StreamEntry::End));
+    assert_eq!(entries.len(), 14);
+    assert!(entries
         .iter()
         .all(|i| matches!(i.entry, Ok(StreamEntry::Frontier { .. })) && i.request_type == 0x08));
+    // Every frontier stream and every bulk_push stream was terminated.
+    assert_eq!(terminators.len(), 16);
     let ends = |name: &str| {
         connection_events(&ev)
             .iter()
