@@ -117,6 +117,15 @@ impl Connection {
         ctx: &mut Ctx<'_>,
     ) {
         let session = &mut self.session;
+        if seg.ack_flag {
+            // What this side acknowledges settles the other direction's holes first:
+            // their data was sent before this segment.
+            let o = 1 - d;
+            self.reasm[o].acked(seg.ack, &mut |p| match p {
+                Piece::Data(bytes) => session.data(o, bytes, ctx),
+                Piece::Gap(n) => session.gap(o, n, ctx),
+            });
+        }
         let outcome = self.reasm[d].segment(
             seg.seq,
             seg.syn,

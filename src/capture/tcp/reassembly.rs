@@ -38,6 +38,10 @@ pub struct Reassembler {
     fin_off: Option<u64>,
     /// FIN reached: everything before it delivered.
     finished: bool,
+    /// Highest stream offset the receiver acknowledged (0 when none).
+    acked_off: u64,
+    /// End of the highest data seen, delivered or held.
+    seen_end: u64,
     /// The last bytes delivered, kept to notice retransmissions that disagree.
     history: Vec<u8>,
     history_cap: usize,
@@ -127,10 +131,48 @@ impl Reassembler {
             self.fin_off = Some(end as u64);
         }
         if !payload.is_empty() {
+            if end > self.seen_end as i128 {
+                self.seen_end = end as u64;
+            }
             self.place(start, payload, max_held, &mut outcome, emit);
         }
         self.check_fin();
         outcome
+    }
+
+    /// The receiver acknowledged everything before `ack`. Bytes it acknowledged that
+    /// the capture never saw will not be sent again: the holes they leave are given up
+    /// at once instead of waiting for the buffer limit (a reordered segment, in
+    /// contrast, is not acknowledged before it arrives).
+    pub fn acked<F: FnMut(Piece<'_>)>(&mut self, ack: u32, emit: &mut F) {
+        if !self.started {
+            return;
+        }
+        let off = self.offset_of(ack);
+        if off > self.acked_off as i128 {
+            self.acked_off = off as u64;
+        }
+        self.skip_acked_holes(emit);
+    }
+
+    /// Skips the holes before held data that the receiver acknowledged. Only data
+    /// seen on the wire counts (an ACK beyond it would be bogus).
+    fn skip_acked_holes<F: FnMut(Piece<'_>)>(&mut self, emit: &mut F) {
+        let limit = self.acked_off.min(self.seen_end);
+        while let Some(&first) = self.held.keys().next() {
+            if limit <= self.next_off {
+                break;
+            }
+            let target = limit.min(first);
+            let lost = target - self.next_off;
+            emit(Piece::Gap(lost));
+            self.advance(lost);
+            self.history.clear();
+            self.flush_contiguous(emit);
+            if target < first {
+                break;
+            }
+        }
     }
 
     fn place<F: FnMut(Piece<'_>)>(
@@ -182,6 +224,7 @@ impl Reassembler {
             self.hold(off, data, outcome);
         }
         self.flush_contiguous(emit);
+        self.skip_acked_holes(emit);
         while self.held_bytes > max_held {
             self.skip_first_hole(emit);
         }
@@ -534,6 +577,45 @@ mod tests {
         let o = s.feed(&mut r, 2, false, false, b"cde");
         assert_eq!(o.duplicate_bytes, 3);
         assert_eq!(s.bytes, b"abfghi");
+    }
+
+    #[test]
+    fn acknowledged_hole_is_given_up_at_once() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        s.feed(&mut r, 0, false, false, b"ab");
+        // [2,5) never captured; the receiver acknowledges up to 7 before and after the
+        // data beyond the hole shows up.
+        let mut emit = |p: Piece<'_>| match p {
+            Piece::Data(d) => s.bytes.extend_from_slice(d),
+            Piece::Gap(n) => s.gaps.push((s.bytes.len(), n)),
+        };
+        r.acked(7, &mut emit);
+        r.segment(5, false, false, b"fg", 1 << 20, &mut emit);
+        assert_eq!(s.bytes, b"abfg");
+        assert_eq!(s.gaps, vec![(2, 3)]);
+        // A reordered segment (not acknowledged) is waited for.
+        let mut s = Sink::default();
+        let mut r = Reassembler::new(64);
+        s.feed(&mut r, 0, false, false, b"ab");
+        s.feed(&mut r, 4, false, false, b"ef");
+        r.acked(2, &mut |_| panic!("nothing to deliver"));
+        assert_eq!(s.bytes, b"ab");
+        s.feed(&mut r, 2, false, false, b"cd");
+        assert_eq!(s.bytes, b"abcdef");
+        assert!(s.gaps.is_empty());
+        // An acknowledgement beyond anything seen skips only up to the data seen.
+        let mut s = Sink::default();
+        let mut r = Reassembler::new(64);
+        s.feed(&mut r, 0, false, false, b"ab");
+        s.feed(&mut r, 10, false, false, b"kl");
+        r.acked(1000, &mut |p| match p {
+            Piece::Data(d) => s.bytes.extend_from_slice(d),
+            Piece::Gap(n) => s.gaps.push((s.bytes.len(), n)),
+        });
+        assert_eq!(s.bytes, b"abkl");
+        assert_eq!(s.gaps, vec![(2, 8)]);
+        assert_eq!(r.offset(), 12);
     }
 
     #[test]
