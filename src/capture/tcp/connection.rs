@@ -159,24 +159,31 @@ impl Connection {
             self.release();
             return;
         }
-        if self.reasm[d].finished() && !self.fin_reported[d] {
-            self.fin_reported[d] = true;
-            self.session.end_direction(d, "closed", ctx);
-            let both = self.fin_reported[1 - d];
-            let info = ConnInfo {
-                closed: true,
-                detail: Some(format!(
-                    "FIN from the {}{}",
-                    self.side_name(d),
-                    if both { "; both sides closed" } else { "" }
-                )),
-                node_ids: self.session.node_ids(d),
-                ..ConnInfo::default()
-            };
-            ctx.connection(d, "close", info);
-            if both {
-                self.release();
+        // This segment's FIN, or its ACK settling the other direction up to its FIN.
+        for side in [1 - d, d] {
+            if self.reasm[side].finished() && !self.fin_reported[side] && !self.closed {
+                self.report_fin(side, ctx);
             }
+        }
+    }
+
+    fn report_fin(&mut self, d: usize, ctx: &mut Ctx<'_>) {
+        self.fin_reported[d] = true;
+        self.session.end_direction(d, "closed", ctx);
+        let both = self.fin_reported[1 - d];
+        let info = ConnInfo {
+            closed: true,
+            detail: Some(format!(
+                "FIN from the {}{}",
+                self.side_name(d),
+                if both { "; both sides closed" } else { "" }
+            )),
+            node_ids: self.session.node_ids(d),
+            ..ConnInfo::default()
+        };
+        ctx.connection(d, "close", info);
+        if both {
+            self.release();
         }
     }
 

@@ -129,6 +129,7 @@ impl Reassembler {
         let end = start + payload.len() as i128;
         if fin && self.fin_off.is_none() && end >= self.next_off as i128 {
             self.fin_off = Some(end as u64);
+            self.seen_end = self.seen_end.max(end as u64);
         }
         if !payload.is_empty() {
             if end > self.seen_end as i128 {
@@ -173,6 +174,15 @@ impl Reassembler {
                 break;
             }
         }
+        // Data lost just before the FIN: nothing held, but the FIN was acknowledged.
+        if let Some(fin) = self.fin_off {
+            if self.held.is_empty() && limit >= fin && fin > self.next_off {
+                emit(Piece::Gap(fin - self.next_off));
+                self.advance(fin - self.next_off);
+                self.history.clear();
+            }
+        }
+        self.check_fin();
     }
 
     fn place<F: FnMut(Piece<'_>)>(
@@ -616,6 +626,18 @@ mod tests {
         assert_eq!(s.bytes, b"abkl");
         assert_eq!(s.gaps, vec![(2, 8)]);
         assert_eq!(r.offset(), 12);
+        // Data lost right before an acknowledged FIN.
+        let mut s = Sink::default();
+        let mut r = Reassembler::new(64);
+        s.feed(&mut r, 0, false, false, b"ab");
+        s.feed(&mut r, 5, false, true, &[]);
+        assert!(!r.finished());
+        r.acked(6, &mut |p| match p {
+            Piece::Data(d) => s.bytes.extend_from_slice(d),
+            Piece::Gap(n) => s.gaps.push((s.bytes.len(), n)),
+        });
+        assert_eq!(s.gaps, vec![(2, 3)]);
+        assert!(r.finished());
     }
 
     #[test]
