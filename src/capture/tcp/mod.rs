@@ -4,6 +4,23 @@
 //! Layers, each in its own module: `reassembly` (bytes in order, per direction) →
 //! `session` (what the bytes say, using `framer`, `bootstrap`, `handshake` and
 //! `classify`) → events through `emit`; `connection` keeps the table of connections.
+//!
+//! What comes out, every event oriented by its real sender (`meta.src`):
+//! - `Event::Message` per framed message (frame/time = the segment that completed it).
+//! - `Event::StreamItem` per headerless bootstrap item, terminator included (`End`, the
+//!   last index), with the request's message id, type and network.
+//! - `Event::Connection`: "open" (SYN, SYN-ACK, or first data: detail says which),
+//!   "close" (a FIN, closed), "reset" (RST, closed), one per message named after it
+//!   (`message_id` set), "end of frontier_req|bulk_pull|bulk_push|bulk_pull_account"
+//!   (detail "valid: N, invalid: M[; note]", `message_id` = the request), "gap" (detail
+//!   "N bytes lost"), "evicted" (table full, idle, or ports reused by a new SYN), "open
+//!   at end of capture". `src_node_id` / `dst_node_id`: node ids proved by a verified
+//!   handshake response on this connection.
+//! - `Event::Anomaly` kinds: tcp_conflict, tcp_gap, tcp_desync, resync, stream_desync,
+//!   tcp_truncated, tcp_unframed, tcp_overflow, tcp_evicted.
+//!
+//! A connection's events are held back until it carries a Nano message or stream item;
+//! one that never does (another protocol, a refused SYN) leaves no events.
 
 mod bootstrap;
 mod classify;
