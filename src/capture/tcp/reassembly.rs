@@ -219,7 +219,7 @@ impl Reassembler {
             // which was seen first and therefore wins where they overlap.
             let first_held = self.held.keys().next().copied();
             let direct = match first_held {
-                Some(h) => ((h - off) as usize).min(data.len()),
+                Some(h) => (h.saturating_sub(off) as usize).min(data.len()),
                 None => data.len(),
             };
             if direct > 0 {
