@@ -63,7 +63,7 @@ pub struct StreamItemEvent {
 pub struct ConnectionEvent {
     pub meta: PacketMeta,
     /// "open", "close", "reset", "gap", "evicted", "end of frontier_req", ...
-    pub event: String,
+    pub event: &'static str,
     pub closed: bool,
     pub detail: Option<String>,
     /// The message this event is about: the message itself for a per-message event,

@@ -78,8 +78,8 @@ pub fn decode_message(
 }
 
 /// Can this header start a UDP datagram row? Looser than `is_plausible_header`, since
-/// old nodes sent versions outside today's range: 'R', a known network byte, a type in
-/// 2..=15, and 1 ≤ version_using ≤ 100 (0 or more than 100 is taken as not Nano).
+/// old nodes sent versions outside today's range: 'R', a known network byte and
+/// 1 ≤ version_using ≤ 100 (0 or more than 100 is taken as not Nano).
 /// The max ≥ using ≥ min order is not required.
 pub fn is_plausible_datagram_header(h: &Header) -> bool {
     (h.network >> 8) == 0x52

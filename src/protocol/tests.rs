@@ -1340,8 +1340,12 @@ fn datagram_rules() {
     assert_eq!(decode_datagram(&hx("52 44 15 15 14 02 00 00")), None);
     assert_eq!(decode_datagram(&hx("52 43 00 00 00 02 00 00")), None);
     assert_eq!(decode_datagram(&hx("52 43 65 65 14 0c 00 00")), None); // using 101
-    assert_eq!(decode_datagram(&hx("52 43 15 15 14 01 00 00")), None);
-    assert_eq!(decode_datagram(&hx("52 43 15 15 14 10 00 00")), None);
+                                                                       // A Nano header with a type this decoder does not know is a row with an error, so a
+                                                                       // future message type shows up instead of vanishing.
+    let (h, p) = decode_datagram(&hx("52 43 15 15 14 10 00 00")).unwrap();
+    assert_eq!((h.msg_type, p.unwrap_err().code), (0x10, "unknown_type"));
+    let (_, p) = decode_datagram(&hx("52 43 15 15 14 01 00 00")).unwrap();
+    assert_eq!(p.unwrap_err().code, "unknown_type");
     // old versions with max < min are still rows
     assert!(decode_datagram(&hx("52 43 07 07 0d 0c 00 00")).is_some());
 }

@@ -31,7 +31,7 @@ impl TableDef for Anomalies {
         C::COLS
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         match ev {
             Event::Anomaly(_) => 1,
             Event::Message(m) => usize::from(m.payload.is_err()),
@@ -117,7 +117,7 @@ impl TableDef for Stats {
         S::COLS
     }
 
-    fn rows(_ev: &Event) -> usize {
+    fn rows(_ev: &Event, _scan: &ScanState) -> usize {
         0
     }
 

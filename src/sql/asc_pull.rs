@@ -60,7 +60,7 @@ impl TableDef for AscPull {
         with_meta!(A::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         usize::from(item(ev).is_some())
     }
 
@@ -163,7 +163,7 @@ impl TableDef for AscPullFrontiers {
         with_meta!(F::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         frontiers(ev).map_or(0, |(_, _, f)| f.len())
     }
 

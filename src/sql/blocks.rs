@@ -117,7 +117,7 @@ impl TableDef for Blocks {
         with_meta!(C::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         block_count(ev)
     }
 

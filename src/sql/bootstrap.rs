@@ -26,7 +26,7 @@ impl TableDef for FrontierRequests {
         with_meta!(FrontierReqCol::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         usize::from(matches!(
             message_payload(ev),
             Some((_, Payload::FrontierReq(_)))
@@ -66,7 +66,7 @@ impl TableDef for BulkPullRequests {
         with_meta!(PullReq::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         usize::from(matches!(
             message_payload(ev),
             Some((_, Payload::BulkPull(_)))
@@ -107,7 +107,7 @@ impl TableDef for BulkPullAccountRequests {
         with_meta!(AccountReq::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         usize::from(matches!(
             message_payload(ev),
             Some((_, Payload::BulkPullAccount(_)))
@@ -157,7 +157,7 @@ impl TableDef for FrontierResponses {
         with_meta!(FrontierResp::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         usize::from(matches!(
             stream_item(ev),
             Some((_, StreamEntry::Frontier { .. }))
@@ -202,7 +202,7 @@ impl TableDef for BulkPullAccountResponses {
         with_meta!(AccountResp::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         usize::from(matches!(
             stream_item(ev),
             Some((

@@ -43,7 +43,7 @@ impl TableDef for KeepalivePeers {
         with_meta!(K::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         match message_payload(ev) {
             Some((_, Payload::Keepalive(k))) => k.peers.len(),
             _ => 0,
@@ -95,7 +95,7 @@ impl TableDef for Handshakes {
         with_meta!(HS::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         usize::from(matches!(
             message_payload(ev),
             Some((_, Payload::NodeIdHandshake(_)))
@@ -167,7 +167,7 @@ impl TableDef for Telemetry {
         with_meta!(T::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         usize::from(matches!(
             message_payload(ev),
             Some((_, Payload::TelemetryAck(_)))
@@ -233,7 +233,7 @@ impl TableDef for ConfirmReqPairs {
         with_meta!(P::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         match message_payload(ev) {
             Some((_, Payload::ConfirmReq(ConfirmReq::ByHash { pairs, .. }))) => pairs.len(),
             _ => 0,

@@ -7,6 +7,7 @@ mod anomalies;
 mod asc_pull;
 mod blocks;
 mod bootstrap;
+mod connections;
 mod json;
 mod messages;
 mod packets;
@@ -48,6 +49,7 @@ pub fn register(db: &Connection) -> Result<()> {
         bootstrap::BulkPullAccountRequests,
         bootstrap::FrontierResponses,
         bootstrap::BulkPullAccountResponses,
+        connections::Connections,
         anomalies::Anomalies,
         anomalies::Stats,
     );

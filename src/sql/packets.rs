@@ -76,7 +76,7 @@ impl TableDef for Packets {
         C::COLS
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         usize::from(matches!(ev, Event::Message(_)))
     }
 

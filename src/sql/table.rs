@@ -32,7 +32,14 @@ pub trait TableDef: 'static {
     const NAME: &'static str;
     fn columns() -> &'static [Col];
     /// How many rows this event yields in this table.
-    fn rows(ev: &Event) -> usize;
+    fn rows(ev: &Event, scan: &ScanState) -> usize;
+    /// Checks the optional second argument; tables without options refuse one.
+    fn parse_options(options: Option<&str>) -> std::result::Result<Options, String> {
+        match options {
+            None => Ok(Options::default()),
+            Some(o) => Err(format!("takes no options, got '{o}'")),
+        }
+    }
     /// Value of column `col` of row `row` (0-based within the event).
     fn column(ev: &Event, row: usize, col: usize, scan: &ScanState) -> Value;
     /// Rows emitted at the very end of the scan (e.g. summary tables).
@@ -44,11 +51,19 @@ pub trait TableDef: 'static {
     }
 }
 
+/// What the optional second argument of a table function asked for.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Options {
+    /// `nano_connections(path, 'details')`: one event per message too.
+    pub details: bool,
+}
+
 /// Per-scan facts a column may need beyond its own event.
 #[derive(Default)]
 pub struct ScanState {
     /// 1-based number of the row within the whole result.
     pub row_number: i64,
+    pub options: Options,
 }
 
 #[repr(C)]
@@ -62,11 +77,13 @@ fn schema<T: TableDef>() -> CString {
     for c in T::columns() {
         sql.push_str(&format!("\"{}\" {}, ", c.name, c.decl));
     }
-    sql.push_str("path HIDDEN)");
+    sql.push_str("path HIDDEN, options HIDDEN)");
     CString::new(sql).expect("column names have no NUL")
 }
 
+/// `idx_num` bits: the path is an argument; the options are too.
 const PLAN_WITH_PATH: c_int = 1;
+const PLAN_WITH_OPTIONS: c_int = 2;
 
 unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
     type Aux = ();
@@ -94,38 +111,51 @@ unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
 
     fn best_index(&self, info: &mut IndexInfo) -> Result<bool> {
         let path_col = T::columns().len() as c_int;
+        let options_col = path_col + 1;
         let mut path_constraint = None;
-        let mut path_unusable = false;
+        let mut options_constraint = None;
+        let mut unusable = false;
         for (i, c) in info.constraints().enumerate() {
-            if c.column() == path_col
-                && c.operator() == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ
-            {
-                if c.is_usable() {
-                    path_constraint = Some(i);
-                } else {
-                    path_unusable = true;
-                }
+            if c.operator() != IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ {
+                continue;
+            }
+            let slot = if c.column() == path_col {
+                &mut path_constraint
+            } else if c.column() == options_col {
+                &mut options_constraint
+            } else {
+                continue;
+            };
+            if c.is_usable() {
+                *slot = Some(i);
+            } else {
+                unusable = true;
             }
         }
-        match path_constraint {
-            Some(i) => {
-                let mut usage = info.constraint_usage(i);
-                usage.set_argv_index(1);
+        // An argument that comes from another table in a join is not usable yet: tell
+        // SQLite to try an order where it is known.
+        if unusable {
+            return Ok(false);
+        }
+        let mut plan = 0;
+        if let Some(i) = path_constraint {
+            let mut usage = info.constraint_usage(i);
+            usage.set_argv_index(1);
+            usage.set_omit(true);
+            plan |= PLAN_WITH_PATH;
+            if let Some(j) = options_constraint {
+                let mut usage = info.constraint_usage(j);
+                usage.set_argv_index(2);
                 usage.set_omit(true);
-                info.set_idx_num(PLAN_WITH_PATH);
-                info.set_estimated_cost(1_000_000.0);
-                info.set_estimated_rows(1_000_000);
-                Ok(true)
+                plan |= PLAN_WITH_OPTIONS;
             }
-            // The path comes from another table in a join: tell SQLite to try an order
-            // where it is known.
-            None if path_unusable => Ok(false),
-            None => {
-                info.set_idx_num(0);
-                info.set_estimated_cost(f64::MAX);
-                Ok(true)
-            }
+            info.set_estimated_cost(1_000_000.0);
+            info.set_estimated_rows(1_000_000);
+        } else {
+            info.set_estimated_cost(f64::MAX);
         }
+        info.set_idx_num(plan);
+        Ok(true)
     }
 
     fn open(&'vtab mut self) -> Result<PipelineCursor<'vtab, T>> {
@@ -196,7 +226,7 @@ impl<T: TableDef> PipelineCursor<'_, T> {
         while scan.row >= scan.rows_in_event {
             match scan.pipeline.next_event() {
                 Some(ev) => {
-                    scan.rows_in_event = T::rows(&ev);
+                    scan.rows_in_event = T::rows(&ev, &self.state);
                     scan.event = Some(ev);
                     scan.row = 0;
                 }
@@ -221,7 +251,7 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
         guarded(T::NAME, || {
             self.scan = None;
             self.state = ScanState::default();
-            if idx_num != PLAN_WITH_PATH || args.is_empty() {
+            if idx_num & PLAN_WITH_PATH == 0 || args.is_empty() {
                 return Err(module_error(format!(
                     "{}: the capture file path is required, e.g. SELECT * FROM {}('capture.pcapng')",
                     T::NAME,
@@ -234,6 +264,14 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
             let Some(path) = path else {
                 return Err(module_error(format!("{}: the path is NULL", T::NAME)));
             };
+            let options: Option<String> = if idx_num & PLAN_WITH_OPTIONS != 0 {
+                args.get(1)
+                    .map_err(|_| module_error(format!("{}: the options must be text", T::NAME)))?
+            } else {
+                None
+            };
+            self.state.options = T::parse_options(options.as_deref())
+                .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
             let pipeline = Pipeline::open(Path::new(&path))
                 .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
             self.scan = Some(Scan {
@@ -245,9 +283,6 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
                 eof: false,
             });
             // Position on the first row: `advance` moves past row 0 of "no event".
-            if let Some(scan) = self.scan.as_mut() {
-                scan.row = 0;
-            }
             self.advance()
         })
     }
@@ -267,7 +302,7 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
             };
             let i = i as usize;
             if i >= T::columns().len() {
-                return Ok(Value::Null); // the hidden path column
+                return Ok(Value::Null); // the hidden path and options columns
             }
             Ok(match (&scan.event, scan.final_row) {
                 (Some(ev), _) => T::column(ev, scan.row, i, &self.state),

@@ -45,7 +45,7 @@ impl TableDef for Votes {
         with_meta!(C::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         usize::from(vote_of(ev).is_some())
     }
 
@@ -122,7 +122,7 @@ impl TableDef for VoteHashes {
         with_meta!(H::COLS)
     }
 
-    fn rows(ev: &Event) -> usize {
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
         vote_of(ev).map_or(0, |(_, a)| {
             if a.vote.block.is_some() {
                 1

@@ -446,12 +446,23 @@ pub fn emit_connection<W: Write>(
 
     // Truth, in completion order.
     let mut ids = vec![0u64; conv.items.len()];
+    // Whether each side's handshake query (its cookie) was captured: a response can only
+    // be checked against a cookie the capture holds.
+    let mut cookie_captured = [false, false];
     for (ci, rec, usec, gap) in done {
         let it = &conv.items[ci];
         let (src, dst) = if it.from_client { (c, s) } else { (s, c) };
         match &it.kind {
             ItemKind::Message(m) => {
                 let mut t = m.truth.clone();
+                let side = d(it.from_client);
+                let is_response = t.msg_type == 0x0a && t.extensions & 0x0002 != 0;
+                if is_response && !cookie_captured[1 - side] {
+                    t.signature_valid = None;
+                }
+                if m.cookie.is_some() {
+                    cookie_captured[side] = true;
+                }
                 Emitter::<W>::place(&mut t, rec, usec, "tcp", src, dst);
                 t.after_gap = gap;
                 ids[ci] = em.truth.push_message(t);

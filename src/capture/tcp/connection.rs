@@ -211,7 +211,13 @@ impl Connection {
 
     /// Ends a connection that is still open for a reason of our own (eviction, end of
     /// capture), with a connection event named `event`.
-    fn end_with_event(&mut self, why: &str, event: &str, detail: String, ctx: &mut Ctx<'_>) {
+    fn end_with_event(
+        &mut self,
+        why: &str,
+        event: &'static str,
+        detail: String,
+        ctx: &mut Ctx<'_>,
+    ) {
         let d = self.session.client().unwrap_or(0);
         self.end(d, why, ctx);
         let info = ConnInfo {

@@ -118,11 +118,11 @@ impl Ctx<'_> {
     }
 
     /// A connection event sent by side `d`; `node_ids` are those of `[d, 1 - d]`.
-    pub fn connection(&mut self, d: usize, event: &str, info: ConnInfo) {
+    pub fn connection(&mut self, d: usize, event: &'static str, info: ConnInfo) {
         let meta = self.meta(d);
         self.push(Event::Connection(ConnectionEvent {
             meta,
-            event: event.to_string(),
+            event,
             closed: info.closed,
             detail: info.detail,
             message_id: info.message_id,

@@ -406,7 +406,7 @@ impl Session {
     fn end_event(
         &mut self,
         d: usize,
-        event: &str,
+        event: &'static str,
         detail: String,
         request_id: u64,
         ctx: &mut Ctx<'_>,

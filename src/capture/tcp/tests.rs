@@ -296,7 +296,7 @@ fn life(ev: &[Event]) -> Vec<(String, Option<String>)> {
     connection_events(ev)
         .into_iter()
         .filter(|c| c.message_id.is_none() || c.event.starts_with("end of"))
-        .map(|c| (c.event.clone(), c.detail.clone()))
+        .map(|c| (c.event.to_string(), c.detail.clone()))
         .collect()
 }
 
@@ -639,7 +639,7 @@ fn bootstrap_frontiers_then_bulk_push_on_one_connection() {
         .filter(|c| c.event.starts_with("end of"))
         .map(|c| {
             (
-                c.event.clone(),
+                c.event.to_string(),
                 c.detail.clone(),
                 c.message_id,
                 h.side(&c.meta),

@@ -159,7 +159,8 @@ fn check_messages(name: &str) {
     .collect();
     assert_eq!(actual_blocks, expected_blocks, "{name}: blocks");
 
-    // Signatures carried by votes, telemetry and handshake responses.
+    // Signatures carried by votes, telemetry and handshake responses (a response whose
+    // peer cookie was never captured cannot be checked: NULL, and absent from the truth).
     let mut expected_sigs = Vec::new();
     for m in &t.messages {
         if let Some(v) = m.signature_valid {
@@ -171,7 +172,8 @@ fn check_messages(name: &str) {
         &format!(
             "SELECT packet_id, signature_valid FROM nano_votes({f}) UNION ALL \
              SELECT packet_id, signature_valid FROM nano_telemetry({f}) WHERE NOT empty UNION ALL \
-             SELECT packet_id, signature_valid FROM nano_handshakes({f}) WHERE response ORDER BY 1"
+             SELECT packet_id, signature_valid FROM nano_handshakes({f}) WHERE response \
+               AND signature_valid IS NOT NULL ORDER BY 1"
         ),
     )
     .lines()
@@ -209,12 +211,91 @@ fn check_messages(name: &str) {
         ),
         "{name}: stats"
     );
-    // The only anomalies are the malformed messages and a cut last record.
+    check_streams(&conn, &f, &t, name);
+
+    // Anomalies: malformed messages and a cut last record; and where the truth says bytes
+    // were lost (a dropped segment, a capture that starts mid-connection), the gap and
+    // the resynchronisation are recorded, and nothing else.
     let anomalies = query_text(
         &conn,
-        &format!("SELECT count(*) FROM nano_anomalies({f}) WHERE kind NOT LIKE 'malformed_message:%' AND kind <> 'truncated_record'"),
+        &format!(
+            "SELECT DISTINCT kind FROM nano_anomalies({f}) WHERE kind NOT LIKE 'malformed_message:%' \
+             AND kind <> 'truncated_record' ORDER BY 1"
+        ),
     );
-    assert_eq!(anomalies, "0\n", "{name}: unexpected anomalies");
+    if t.messages.iter().any(|m| m.after_gap) {
+        assert!(
+            !anomalies.is_empty(),
+            "{name}: lost bytes must show as a gap or a resync"
+        );
+        for kind in anomalies.lines() {
+            assert!(
+                matches!(kind, "resync" | "tcp_gap"),
+                "{name}: unexpected anomaly {kind}"
+            );
+        }
+    } else {
+        assert_eq!(anomalies, "", "{name}: unexpected anomalies");
+    }
+}
+
+/// Headerless bootstrap stream items and the end of each stream.
+fn check_streams(conn: &Connection, f: &str, t: &GroundTruth, name: &str) {
+    let mut expected = Vec::new();
+    for it in t.stream_items.iter().filter(|it| it.kind != "end") {
+        let block = it.block.as_ref().map_or(String::new(), |b| {
+            format!(
+                "|{}|{}|{}|{}",
+                b.block_type,
+                b.hash,
+                b.signature_valid
+                    .map_or("NULL".into(), |v| i32::from(v).to_string()),
+                i32::from(b.work_valid)
+            )
+        });
+        expected.push(format!(
+            "{}|{}|{}|{}|{}{block}",
+            it.request_id, it.index, it.frame, it.request_type, it.kind
+        ));
+    }
+    let actual: Vec<String> = query_text(
+        conn,
+        &format!(
+            "SELECT request_id, entry_index, frame, 8, 'frontier' FROM nano_frontier_responses({f}) \
+             UNION ALL SELECT request_id, entry_index, frame, 11, \
+               CASE kind WHEN 'frontier' THEN 'account_frontier' ELSE 'pending_entry' END \
+               FROM nano_bulk_pull_account_responses({f}) \
+             UNION ALL SELECT request_id, item_index, frame, CASE context WHEN 'bulk_push' THEN 7 ELSE 6 END, \
+               'block|' || type_name || '|' || hash || '|' || coalesce(signature_valid, 'NULL') || '|' || work_valid \
+               FROM nano_blocks({f}) WHERE context IN ('bulk_pull', 'bulk_push') \
+             ORDER BY 1, 2"
+        ),
+    )
+    .lines()
+    .map(str::to_string)
+    .collect();
+    assert_eq!(actual, expected, "{name}: stream items");
+
+    // One "end of ..." event per stream, with the count of valid entries, and a note
+    // when the stream stopped without its terminator.
+    let expected_ends: Vec<String> = t
+        .streams
+        .iter()
+        .map(|s| format!("{}|{}|{}", s.request_id, s.entries, i32::from(s.terminated)))
+        .collect();
+    let actual_ends: Vec<String> = query_text(
+        conn,
+        &format!(
+            "SELECT message_id, \
+               CAST(substr(detail, 8, instr(detail, ',') - 8) AS INTEGER), \
+               instr(detail, ';') = 0 \
+             FROM nano_connections({f}) WHERE event LIKE 'end of %' ORDER BY message_id"
+        ),
+    )
+    .lines()
+    .map(str::to_string)
+    .collect();
+    assert_eq!(actual_ends, expected_ends, "{name}: ends of streams");
 }
 
 #[test]

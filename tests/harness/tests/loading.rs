@@ -43,6 +43,7 @@ fn registers_exactly_the_documented_functions_and_modules() {
         "nano_bulk_pull_account_requests",
         "nano_frontier_responses",
         "nano_bulk_pull_account_responses",
+        "nano_connections",
         "nano_anomalies",
         "nano_stats",
     ];

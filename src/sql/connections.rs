@@ -1,0 +1,85 @@
+//! `nano_connections(path [, 'details'])`: TCP connection events: open, close,
+//! reset, gaps, evictions, the end of each bootstrap stream, and with 'details' one
+//! event per message. The node ids proved by a connection's handshake are on every
+//! event after the proof, so address and port map to node id.
+
+use super::table::{Col, Options, ScanState, TableDef};
+use super::values::*;
+use crate::capture::{ConnectionEvent, Event};
+use rusqlite::types::Value;
+
+columns!(C {
+    Id => ("id", "INTEGER"),
+    Frame => ("frame", "INTEGER"),
+    Time => ("time", "TEXT"),
+    TimeUsec => ("time_usec", "INTEGER"),
+    Ipv => ("ipv", "INTEGER"),
+    SrcIp => ("srcip", "TEXT"),
+    SrcPort => ("srcport", "INTEGER"),
+    DstIp => ("dstip", "TEXT"),
+    DstPort => ("dstport", "INTEGER"),
+    FlowKey => ("flow_key", "INTEGER"),
+    Event => ("event", "TEXT"),
+    Closed => ("closed", "INTEGER"),
+    Detail => ("detail", "TEXT"),
+    MessageId => ("message_id", "INTEGER"),
+    SrcNodeId => ("src_node_id", "TEXT"),
+    DstNodeId => ("dst_node_id", "TEXT"),
+});
+
+/// An event about one message (as opposed to the connection or a whole stream).
+fn is_per_message(c: &ConnectionEvent) -> bool {
+    c.message_id.is_some() && !c.event.starts_with("end of")
+}
+
+pub struct Connections;
+
+impl TableDef for Connections {
+    const NAME: &'static str = "nano_connections";
+
+    fn columns() -> &'static [Col] {
+        C::COLS
+    }
+
+    fn parse_options(options: Option<&str>) -> Result<Options, String> {
+        match options.map(str::trim) {
+            None | Some("") => Ok(Options::default()),
+            Some("details") => Ok(Options { details: true }),
+            Some(other) => Err(format!(
+                "unknown option '{other}' (the only option is 'details')"
+            )),
+        }
+    }
+
+    fn rows(ev: &Event, scan: &ScanState) -> usize {
+        match ev {
+            Event::Connection(c) => usize::from(scan.options.details || !is_per_message(c)),
+            _ => 0,
+        }
+    }
+
+    fn column(ev: &Event, _row: usize, col: usize, scan: &ScanState) -> Value {
+        let Event::Connection(c) = ev else {
+            return Value::Null;
+        };
+        let m = &c.meta;
+        match C::ALL[col] {
+            C::Id => int(scan.row_number),
+            C::Frame => u64_value(m.frame),
+            C::Time => time_text(m.time_usec),
+            C::TimeUsec => int(m.time_usec),
+            C::Ipv => int(m.ipv),
+            C::SrcIp => text(m.src_ip.to_string()),
+            C::SrcPort => int(m.src_port),
+            C::DstIp => text(m.dst_ip.to_string()),
+            C::DstPort => int(m.dst_port),
+            C::FlowKey => int(m.flow_key),
+            C::Event => text(c.event),
+            C::Closed => bool_int(c.closed),
+            C::Detail => c.detail.as_ref().map_or(Value::Null, |d| text(d.clone())),
+            C::MessageId => c.message_id.map_or(Value::Null, u64_value),
+            C::SrcNodeId => c.src_node_id.as_ref().map_or(Value::Null, node_id),
+            C::DstNodeId => c.dst_node_id.as_ref().map_or(Value::Null, node_id),
+        }
+    }
+}
