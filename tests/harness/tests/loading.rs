@@ -166,3 +166,30 @@ fn scalar_functions() {
         "keepalive|asc_pull_req|asc_pull_ack|NULL|NULL\n"
     );
 }
+
+#[test]
+fn readme_documents_every_column() {
+    let conn = connect();
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let modules = query_text(
+        &conn,
+        "SELECT name FROM pragma_module_list WHERE name LIKE 'nano%'",
+    );
+    let mut missing = Vec::new();
+    for m in modules.lines() {
+        let cols = query_text(
+            &conn,
+            &format!("SELECT name FROM pragma_table_xinfo('{m}') WHERE hidden = 0"),
+        );
+        assert!(!cols.is_empty(), "{m} has no columns");
+        for c in cols.lines() {
+            if !readme.contains(&format!("`{c}`")) {
+                missing.push(format!("{m}.{c}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README's SQL reference does not mention: {missing:?}"
+    );
+}
