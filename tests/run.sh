@@ -28,8 +28,16 @@ cargo clippy --all-targets --release --manifest-path tests/harness/Cargo.toml --
 echo "== build the extension"
 cargo build --release
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
 echo "== unit tests (decoder, capture layers, generator)"
-cargo test --release
+cargo test --release 2>&1 | tee -a "$log"
 
 echo "== integration tests (load the extension into SQLite hosts)"
-cargo test --release --manifest-path tests/harness/Cargo.toml
+cargo test --release --manifest-path tests/harness/Cargo.toml 2>&1 | tee -a "$log"
+
+# One closing line for the whole suite (every cargo test run above passed, or set -e
+# and pipefail would have stopped us).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
