@@ -3,10 +3,11 @@
 //! blocks-acks are in `nano_blocks` (context `asc_pull_ack`).
 
 use super::messages::message_payload;
+use super::per_message::MessageTable;
 use super::table::{Col, ScanState, TableDef};
 use super::values::*;
 use crate::capture::{Event, MessageEvent};
-use crate::protocol::{AscPullAckBody, AscPullReqBody, Payload};
+use crate::protocol::{AscPullAck, AscPullAckBody, AscPullReqBody, Hash, Payload, PublicKey};
 use rusqlite::types::Value;
 
 columns!(A {
@@ -143,42 +144,38 @@ columns!(F {
 
 pub struct AscPullFrontiers;
 
-/// `(account, hash)` entries of a frontiers ack.
-type FrontierEntries<'a> = &'a [([u8; 32], [u8; 32])];
-
-fn frontiers(ev: &Event) -> Option<(&MessageEvent, u64, FrontierEntries<'_>)> {
-    match message_payload(ev)? {
-        (m, Payload::AscPullAck(a)) => match &a.body {
-            AscPullAckBody::Frontiers(f) => Some((m, a.id, f.as_slice())),
-            _ => None,
-        },
-        _ => None,
+fn frontiers(a: &AscPullAck) -> &[(PublicKey, Hash)] {
+    match &a.body {
+        AscPullAckBody::Frontiers(f) => f,
+        _ => &[],
     }
 }
 
-impl TableDef for AscPullFrontiers {
+impl MessageTable for AscPullFrontiers {
     const NAME: &'static str = "nano_asc_pull_frontiers";
+    type Item = AscPullAck;
 
     fn columns() -> &'static [Col] {
         with_meta!(F::COLS)
     }
 
-    fn rows(ev: &Event, _scan: &ScanState) -> usize {
-        frontiers(ev).map_or(0, |(_, _, f)| f.len())
+    fn pick(p: &Payload) -> Option<&AscPullAck> {
+        match p {
+            Payload::AscPullAck(a) => Some(a),
+            _ => None,
+        }
     }
 
-    fn column(ev: &Event, row: usize, col: usize, _scan: &ScanState) -> Value {
-        let Some((m, id, f)) = frontiers(ev) else {
+    fn count(a: &AscPullAck) -> usize {
+        frontiers(a).len()
+    }
+
+    fn value(_m: &MessageEvent, a: &AscPullAck, row: usize, col: usize) -> Value {
+        let Some((acct, hash)) = frontiers(a).get(row) else {
             return Value::Null;
         };
-        if col < META_COLUMNS {
-            return meta_value(Some(m.id), &m.meta, col);
-        }
-        let Some((acct, hash)) = f.get(row) else {
-            return Value::Null;
-        };
-        match F::ALL[col - META_COLUMNS] {
-            F::RequestId => text(format!("{id:016X}")),
+        match F::ALL[col] {
+            F::RequestId => text(format!("{:016X}", a.id)),
             F::EntryIndex => int(row as i64 + 1),
             F::Account => account(acct),
             F::Hash => hex(hash),

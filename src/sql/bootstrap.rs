@@ -3,11 +3,11 @@
 //! `nano_frontier_responses`, `nano_bulk_pull_account_responses` (bulk_pull and
 //! bulk_push blocks are in `nano_blocks`).
 
-use super::messages::message_payload;
+use super::per_message::MessageTable;
 use super::table::{Col, ScanState, TableDef};
 use super::values::*;
-use crate::capture::{Event, StreamItemEvent};
-use crate::protocol::{Payload, StreamEntry};
+use crate::capture::{Event, MessageEvent, StreamItemEvent};
+use crate::protocol::{BulkPull, BulkPullAccount, FrontierReq, Payload, StreamEntry};
 use rusqlite::types::Value;
 
 columns!(FrontierReqCol {
@@ -19,28 +19,23 @@ columns!(FrontierReqCol {
 
 pub struct FrontierRequests;
 
-impl TableDef for FrontierRequests {
+impl MessageTable for FrontierRequests {
     const NAME: &'static str = "nano_frontier_requests";
+    type Item = FrontierReq;
 
     fn columns() -> &'static [Col] {
         with_meta!(FrontierReqCol::COLS)
     }
 
-    fn rows(ev: &Event, _scan: &ScanState) -> usize {
-        usize::from(matches!(
-            message_payload(ev),
-            Some((_, Payload::FrontierReq(_)))
-        ))
+    fn pick(p: &Payload) -> Option<&FrontierReq> {
+        match p {
+            Payload::FrontierReq(f) => Some(f),
+            _ => None,
+        }
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
-        let Some((m, Payload::FrontierReq(f))) = message_payload(ev) else {
-            return Value::Null;
-        };
-        if col < META_COLUMNS {
-            return meta_value(Some(m.id), &m.meta, col);
-        }
-        match FrontierReqCol::ALL[col - META_COLUMNS] {
+    fn value(_m: &MessageEvent, f: &FrontierReq, _row: usize, col: usize) -> Value {
+        match FrontierReqCol::ALL[col] {
             FrontierReqCol::Start => account(&f.start),
             FrontierReqCol::Age => int(f.age),
             FrontierReqCol::Count => int(f.count),
@@ -59,28 +54,23 @@ columns!(PullReq {
 
 pub struct BulkPullRequests;
 
-impl TableDef for BulkPullRequests {
+impl MessageTable for BulkPullRequests {
     const NAME: &'static str = "nano_bulk_pull_requests";
+    type Item = BulkPull;
 
     fn columns() -> &'static [Col] {
         with_meta!(PullReq::COLS)
     }
 
-    fn rows(ev: &Event, _scan: &ScanState) -> usize {
-        usize::from(matches!(
-            message_payload(ev),
-            Some((_, Payload::BulkPull(_)))
-        ))
+    fn pick(p: &Payload) -> Option<&BulkPull> {
+        match p {
+            Payload::BulkPull(b) => Some(b),
+            _ => None,
+        }
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
-        let Some((m, Payload::BulkPull(b))) = message_payload(ev) else {
-            return Value::Null;
-        };
-        if col < META_COLUMNS {
-            return meta_value(Some(m.id), &m.meta, col);
-        }
-        match PullReq::ALL[col - META_COLUMNS] {
+    fn value(_m: &MessageEvent, b: &BulkPull, _row: usize, col: usize) -> Value {
+        match PullReq::ALL[col] {
             // start may be an account or a block hash; the server tries both, so both
             // readings are offered (bug B9 showed only the account form).
             PullReq::Start => hex(&b.start),
@@ -100,28 +90,23 @@ columns!(AccountReq {
 
 pub struct BulkPullAccountRequests;
 
-impl TableDef for BulkPullAccountRequests {
+impl MessageTable for BulkPullAccountRequests {
     const NAME: &'static str = "nano_bulk_pull_account_requests";
+    type Item = BulkPullAccount;
 
     fn columns() -> &'static [Col] {
         with_meta!(AccountReq::COLS)
     }
 
-    fn rows(ev: &Event, _scan: &ScanState) -> usize {
-        usize::from(matches!(
-            message_payload(ev),
-            Some((_, Payload::BulkPullAccount(_)))
-        ))
+    fn pick(p: &Payload) -> Option<&BulkPullAccount> {
+        match p {
+            Payload::BulkPullAccount(b) => Some(b),
+            _ => None,
+        }
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
-        let Some((m, Payload::BulkPullAccount(b))) = message_payload(ev) else {
-            return Value::Null;
-        };
-        if col < META_COLUMNS {
-            return meta_value(Some(m.id), &m.meta, col);
-        }
-        match AccountReq::ALL[col - META_COLUMNS] {
+    fn value(_m: &MessageEvent, b: &BulkPullAccount, _row: usize, col: usize) -> Value {
+        match AccountReq::ALL[col] {
             AccountReq::Account => account(&b.account),
             AccountReq::MinimumAmount => amount(b.minimum_amount),
             AccountReq::Flags => int(b.flags),

@@ -1,10 +1,11 @@
 //! Typed tables for the message families that are not blocks or votes:
 //! keepalive peers, handshakes, telemetry, confirm_req pairs.
 
-use super::table::{Col, ScanState, TableDef};
+use super::per_message::MessageTable;
+use super::table::Col;
 use super::values::*;
 use crate::capture::{Event, MessageEvent};
-use crate::protocol::{ConfirmReq, Payload};
+use crate::protocol::{ConfirmReq, Hash, Keepalive, NodeIdHandshake, Payload, TelemetryAck};
 use rusqlite::types::Value;
 use std::net::Ipv6Addr;
 
@@ -36,31 +37,30 @@ columns!(K {
 /// `nano_keepalive_peers(path)`: the 8 peer slots of every keepalive.
 pub struct KeepalivePeers;
 
-impl TableDef for KeepalivePeers {
+impl MessageTable for KeepalivePeers {
     const NAME: &'static str = "nano_keepalive_peers";
+    type Item = Keepalive;
 
     fn columns() -> &'static [Col] {
         with_meta!(K::COLS)
     }
 
-    fn rows(ev: &Event, _scan: &ScanState) -> usize {
-        match message_payload(ev) {
-            Some((_, Payload::Keepalive(k))) => k.peers.len(),
-            _ => 0,
+    fn pick(p: &Payload) -> Option<&Keepalive> {
+        match p {
+            Payload::Keepalive(k) => Some(k),
+            _ => None,
         }
     }
 
-    fn column(ev: &Event, row: usize, col: usize, _scan: &ScanState) -> Value {
-        let Some((m, Payload::Keepalive(k))) = message_payload(ev) else {
-            return Value::Null;
-        };
-        if col < META_COLUMNS {
-            return meta_value(Some(m.id), &m.meta, col);
-        }
+    fn count(k: &Keepalive) -> usize {
+        k.peers.len()
+    }
+
+    fn value(_m: &MessageEvent, k: &Keepalive, row: usize, col: usize) -> Value {
         let Some(peer) = k.peers.get(row) else {
             return Value::Null;
         };
-        match K::ALL[col - META_COLUMNS] {
+        match K::ALL[col] {
             K::Slot => int(row as i64),
             K::Address => text(Ipv6Addr::from(peer.addr).to_string()),
             K::Ip => text(endpoint_ip(&peer.addr)),
@@ -88,29 +88,24 @@ columns!(HS {
 /// `nano_handshakes(path)`: node_id_handshake messages, query and response parts.
 pub struct Handshakes;
 
-impl TableDef for Handshakes {
+impl MessageTable for Handshakes {
     const NAME: &'static str = "nano_handshakes";
+    type Item = NodeIdHandshake;
 
     fn columns() -> &'static [Col] {
         with_meta!(HS::COLS)
     }
 
-    fn rows(ev: &Event, _scan: &ScanState) -> usize {
-        usize::from(matches!(
-            message_payload(ev),
-            Some((_, Payload::NodeIdHandshake(_)))
-        ))
+    fn pick(p: &Payload) -> Option<&NodeIdHandshake> {
+        match p {
+            Payload::NodeIdHandshake(h) => Some(h),
+            _ => None,
+        }
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
-        let Some((m, Payload::NodeIdHandshake(hs))) = message_payload(ev) else {
-            return Value::Null;
-        };
-        if col < META_COLUMNS {
-            return meta_value(Some(m.id), &m.meta, col);
-        }
+    fn value(m: &MessageEvent, hs: &NodeIdHandshake, _row: usize, col: usize) -> Value {
         let r = hs.response.as_ref();
-        match HS::ALL[col - META_COLUMNS] {
+        match HS::ALL[col] {
             HS::Extensions => int(m.header.extensions),
             HS::V2 => bool_int(hs.v2),
             HS::Query => bool_int(hs.query.is_some()),
@@ -160,28 +155,23 @@ columns!(T {
 /// `nano_telemetry(path)`: telemetry_ack contents (one row per ack, empty acks too).
 pub struct Telemetry;
 
-impl TableDef for Telemetry {
+impl MessageTable for Telemetry {
     const NAME: &'static str = "nano_telemetry";
+    type Item = TelemetryAck;
 
     fn columns() -> &'static [Col] {
         with_meta!(T::COLS)
     }
 
-    fn rows(ev: &Event, _scan: &ScanState) -> usize {
-        usize::from(matches!(
-            message_payload(ev),
-            Some((_, Payload::TelemetryAck(_)))
-        ))
+    fn pick(p: &Payload) -> Option<&TelemetryAck> {
+        match p {
+            Payload::TelemetryAck(t) => Some(t),
+            _ => None,
+        }
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
-        let Some((m, Payload::TelemetryAck(t))) = message_payload(ev) else {
-            return Value::Null;
-        };
-        if col < META_COLUMNS {
-            return meta_value(Some(m.id), &m.meta, col);
-        }
-        let c = T::ALL[col - META_COLUMNS];
+    fn value(_m: &MessageEvent, t: &TelemetryAck, _row: usize, col: usize) -> Value {
+        let c = T::ALL[col];
         let Some(d) = &t.data else {
             return if c == T::Empty {
                 bool_int(true)
@@ -226,32 +216,30 @@ columns!(P {
 /// `nano_confirm_req_pairs(path)`: the (hash, root) pairs of by-hash confirm_reqs.
 pub struct ConfirmReqPairs;
 
-impl TableDef for ConfirmReqPairs {
+impl MessageTable for ConfirmReqPairs {
     const NAME: &'static str = "nano_confirm_req_pairs";
+    type Item = Vec<(Hash, Hash)>;
 
     fn columns() -> &'static [Col] {
         with_meta!(P::COLS)
     }
 
-    fn rows(ev: &Event, _scan: &ScanState) -> usize {
-        match message_payload(ev) {
-            Some((_, Payload::ConfirmReq(ConfirmReq::ByHash { pairs, .. }))) => pairs.len(),
-            _ => 0,
+    fn pick(p: &Payload) -> Option<&Vec<(Hash, Hash)>> {
+        match p {
+            Payload::ConfirmReq(ConfirmReq::ByHash { pairs, .. }) => Some(pairs),
+            _ => None,
         }
     }
 
-    fn column(ev: &Event, row: usize, col: usize, _scan: &ScanState) -> Value {
-        let Some((m, Payload::ConfirmReq(ConfirmReq::ByHash { pairs, .. }))) = message_payload(ev)
-        else {
-            return Value::Null;
-        };
-        if col < META_COLUMNS {
-            return meta_value(Some(m.id), &m.meta, col);
-        }
+    fn count(pairs: &Vec<(Hash, Hash)>) -> usize {
+        pairs.len()
+    }
+
+    fn value(_m: &MessageEvent, pairs: &Vec<(Hash, Hash)>, row: usize, col: usize) -> Value {
         let Some((hash, root)) = pairs.get(row) else {
             return Value::Null;
         };
-        match P::ALL[col - META_COLUMNS] {
+        match P::ALL[col] {
             P::PairIndex => int(row as i64 + 1),
             P::Hash => hex(hash),
             P::Root => hex(root),

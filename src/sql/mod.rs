@@ -11,10 +11,12 @@ mod connections;
 mod json;
 mod messages;
 mod packets;
+mod per_message;
 pub mod scalar;
 pub mod table;
 mod votes;
 
+use per_message::PerMessage;
 use rusqlite::vtab::Module;
 use rusqlite::{Connection, Result};
 use table::PipelineTab;
@@ -36,17 +38,17 @@ pub fn register(db: &Connection) -> Result<()> {
         db,
         packets::Packets,
         blocks::Blocks,
-        votes::Votes,
-        votes::VoteHashes,
-        messages::KeepalivePeers,
-        messages::Handshakes,
-        messages::Telemetry,
-        messages::ConfirmReqPairs,
+        PerMessage<votes::Votes>,
+        PerMessage<votes::VoteHashes>,
+        PerMessage<messages::KeepalivePeers>,
+        PerMessage<messages::Handshakes>,
+        PerMessage<messages::Telemetry>,
+        PerMessage<messages::ConfirmReqPairs>,
         asc_pull::AscPull,
-        asc_pull::AscPullFrontiers,
-        bootstrap::FrontierRequests,
-        bootstrap::BulkPullRequests,
-        bootstrap::BulkPullAccountRequests,
+        PerMessage<asc_pull::AscPullFrontiers>,
+        PerMessage<bootstrap::FrontierRequests>,
+        PerMessage<bootstrap::BulkPullRequests>,
+        PerMessage<bootstrap::BulkPullAccountRequests>,
         bootstrap::FrontierResponses,
         bootstrap::BulkPullAccountResponses,
         connections::Connections,

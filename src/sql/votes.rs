@@ -1,9 +1,10 @@
 //! `nano_votes(path)`: one row per confirm_ack vote; `nano_vote_hashes(path)`: one
 //! row per hash voted for, to answer "who voted for this block, and when".
 
-use super::table::{Col, ScanState, TableDef};
+use super::per_message::MessageTable;
+use super::table::Col;
 use super::values::*;
-use crate::capture::{Event, MessageEvent};
+use crate::capture::MessageEvent;
 use crate::protocol::{hex_upper, ConfirmAck, Payload, VoteTiming};
 use rusqlite::types::Value;
 
@@ -26,39 +27,31 @@ columns!(C {
     VersionUsing => ("version_using", "INTEGER"),
 });
 
-fn vote_of(ev: &Event) -> Option<(&MessageEvent, &ConfirmAck)> {
-    match ev {
-        Event::Message(m) => match &m.payload {
-            Ok(Payload::ConfirmAck(a)) => Some((m, a)),
-            _ => None,
-        },
+fn pick_vote(p: &Payload) -> Option<&ConfirmAck> {
+    match p {
+        Payload::ConfirmAck(a) => Some(a),
         _ => None,
     }
 }
 
 pub struct Votes;
 
-impl TableDef for Votes {
+impl MessageTable for Votes {
     const NAME: &'static str = "nano_votes";
+    type Item = ConfirmAck;
 
     fn columns() -> &'static [Col] {
         with_meta!(C::COLS)
     }
 
-    fn rows(ev: &Event, _scan: &ScanState) -> usize {
-        usize::from(vote_of(ev).is_some())
+    fn pick(p: &Payload) -> Option<&ConfirmAck> {
+        pick_vote(p)
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
-        let Some((m, ack)) = vote_of(ev) else {
-            return Value::Null;
-        };
-        if col < META_COLUMNS {
-            return meta_value(Some(m.id), &m.meta, col);
-        }
+    fn value(m: &MessageEvent, ack: &ConfirmAck, _row: usize, col: usize) -> Value {
         let v = &ack.vote;
         let timing = || v.timing(m.header.version_using);
-        match C::ALL[col - META_COLUMNS] {
+        match C::ALL[col] {
             C::Account => account(&v.account),
             C::Signature => hex(&v.signature),
             C::SignatureValid => bool_int(v.verify()),
@@ -115,32 +108,30 @@ columns!(H {
 
 pub struct VoteHashes;
 
-impl TableDef for VoteHashes {
+impl MessageTable for VoteHashes {
     const NAME: &'static str = "nano_vote_hashes";
+    type Item = ConfirmAck;
 
     fn columns() -> &'static [Col] {
         with_meta!(H::COLS)
     }
 
-    fn rows(ev: &Event, _scan: &ScanState) -> usize {
-        vote_of(ev).map_or(0, |(_, a)| {
-            if a.vote.block.is_some() {
-                1
-            } else {
-                a.vote.hashes.len()
-            }
-        })
+    fn pick(p: &Payload) -> Option<&ConfirmAck> {
+        pick_vote(p)
     }
 
-    fn column(ev: &Event, row: usize, col: usize, _scan: &ScanState) -> Value {
-        let Some((m, ack)) = vote_of(ev) else {
-            return Value::Null;
-        };
-        if col < META_COLUMNS {
-            return meta_value(Some(m.id), &m.meta, col);
+    /// One row per hash; a legacy vote-by-block votes for its one block.
+    fn count(a: &ConfirmAck) -> usize {
+        if a.vote.block.is_some() {
+            1
+        } else {
+            a.vote.hashes.len()
         }
+    }
+
+    fn value(m: &MessageEvent, ack: &ConfirmAck, row: usize, col: usize) -> Value {
         let v = &ack.vote;
-        match H::ALL[col - META_COLUMNS] {
+        match H::ALL[col] {
             H::Account => account(&v.account),
             H::HashIndex => int(row as i64 + 1),
             H::Hash => match &v.block {

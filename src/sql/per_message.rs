@@ -1,0 +1,55 @@
+//! Most typed tables have the same shape: rows drawn from one kind of cleanly
+//! decoded message (one row per message, or one per item in it), starting with the
+//! meta columns. `MessageTable` says only what differs; `PerMessage<T>` does the rest.
+
+use super::table::{Col, ScanState, TableDef};
+use super::values::{meta_value, META_COLUMNS};
+use crate::capture::{Event, MessageEvent};
+use crate::protocol::Payload;
+use rusqlite::types::Value;
+use std::marker::PhantomData;
+
+pub trait MessageTable: 'static {
+    const NAME: &'static str;
+    /// The part of the payload the rows come from.
+    type Item: 'static;
+    /// Every column, meta columns first (`with_meta!`).
+    fn columns() -> &'static [Col];
+    /// The item, when the payload is of this table's kind.
+    fn pick(p: &Payload) -> Option<&Self::Item>;
+    /// Rows per item.
+    fn count(_item: &Self::Item) -> usize {
+        1
+    }
+    /// Value of own column `col` (0-based after the meta columns) of row `row`.
+    fn value(m: &MessageEvent, item: &Self::Item, row: usize, col: usize) -> Value;
+}
+
+pub struct PerMessage<T>(PhantomData<T>);
+
+fn picked<T: MessageTable>(ev: &Event) -> Option<(&MessageEvent, &T::Item)> {
+    match ev {
+        Event::Message(m) => m.payload.as_ref().ok().and_then(T::pick).map(|i| (m, i)),
+        _ => None,
+    }
+}
+
+impl<T: MessageTable> TableDef for PerMessage<T> {
+    const NAME: &'static str = T::NAME;
+
+    fn columns() -> &'static [Col] {
+        T::columns()
+    }
+
+    fn rows(ev: &Event, _scan: &ScanState) -> usize {
+        picked::<T>(ev).map_or(0, |(_, item)| T::count(item))
+    }
+
+    fn column(ev: &Event, row: usize, col: usize, _scan: &ScanState) -> Value {
+        match picked::<T>(ev) {
+            None => Value::Null,
+            Some((m, _)) if col < META_COLUMNS => meta_value(Some(m.id), &m.meta, col),
+            Some((m, item)) => T::value(m, item, row, col - META_COLUMNS),
+        }
+    }
+}
