@@ -500,4 +500,24 @@ impl ConnectionTable {
     pub fn len(&self) -> usize {
         self.map.len()
     }
+
+    /// What the table holds now, for tests that check it stays bounded.
+    #[cfg(test)]
+    pub fn memory(&self) -> super::Memory {
+        let mut m = super::Memory {
+            connections: self.map.len(),
+            ..Default::default()
+        };
+        for c in self.map.values() {
+            let (bufs, requests) = c.session.buffered();
+            for d in 0..2 {
+                m.max_held_bytes = m.max_held_bytes.max(c.reasm[d].held_bytes());
+                m.max_held_pieces = m.max_held_pieces.max(c.reasm[d].held_pieces());
+                m.max_framer_bytes = m.max_framer_bytes.max(bufs[d]);
+            }
+            m.max_requests = m.max_requests.max(requests);
+            m.max_gate_events = m.max_gate_events.max(c.gate.held_len());
+        }
+        m
+    }
 }

@@ -94,6 +94,15 @@ impl Session {
         self.client
     }
 
+    /// Bytes buffered by the framer of each direction, and requests queued.
+    #[cfg(test)]
+    pub fn buffered(&self) -> ([usize; 2], usize) {
+        (
+            [self.dirs[0].buf.len(), self.dirs[1].buf.len()],
+            self.requests.len(),
+        )
+    }
+
     /// Node ids proved by side `d` and by the other side.
     pub fn node_ids(&self, d: usize) -> [Option<[u8; 32]>; 2] {
         [self.dirs[d].hs.node_id, self.dirs[1 - d].hs.node_id]

@@ -1338,3 +1338,5 @@ fn synthetic_sample_matches_its_ground_truth() {
     let (bytes, truth) = crate::synth::presets::sample(3);
     check_against_truth("sample", &bytes, &truth);
 }
+
+mod fuzz;
