@@ -794,20 +794,7 @@ fn handshake_response_carries_the_peer_cookie() {
 
 // ---- Hostile input through the whole pipeline. ----
 
-/// xorshift64*, so the test is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use crate::protocol::test_rng::Rng;
 
 /// A frame built from real layers (Ethernet, IPv4/IPv6, TCP/UDP, fragments) around
 /// Nano-looking bytes, then damaged at random.
@@ -820,12 +807,12 @@ fn hostile_frame(rng: &mut Rng, seqs: &mut [u32; 4]) -> Vec<u8> {
     ];
     let mut payload = Vec::new();
     for _ in 0..rng.below(6) {
-        payload.extend_from_slice(nano[rng.below(4) as usize]);
+        payload.extend_from_slice(nano[rng.below(4)]);
         for _ in 0..rng.below(40) {
             payload.push(rng.next() as u8);
         }
     }
-    let conn = rng.below(4) as usize;
+    let conn = rng.below(4);
     let (a, b) = ([10, 0, 0, 1 + conn as u8], [10, 0, 0, 9]);
     let (sport, dport) = if rng.below(2) == 0 {
         (51000, 7075)
@@ -882,7 +869,7 @@ fn hostile_frame(rng: &mut Rng, seqs: &mut [u32; 4]) -> Vec<u8> {
             v.extend_from_slice(&(rng.below(3) as u16).to_be_bytes());
             let off = (rng.below(8200) as u16) | if rng.below(2) == 0 { 0x2000 } else { 0 };
             v.extend_from_slice(&off.to_be_bytes());
-            v.extend_from_slice(&[64, [6, 17][rng.below(2) as usize], 0, 0]);
+            v.extend_from_slice(&[64, [6, 17][rng.below(2)], 0, 0]);
             v.extend_from_slice(&a);
             v.extend_from_slice(&b);
             v.extend_from_slice(&payload);
@@ -890,12 +877,12 @@ fn hostile_frame(rng: &mut Rng, seqs: &mut [u32; 4]) -> Vec<u8> {
     }
     if rng.below(3) == 0 {
         for _ in 0..1 + rng.below(4) {
-            let i = rng.below(v.len() as u64) as usize;
+            let i = rng.below(v.len());
             v[i] = rng.next() as u8;
         }
     }
     if rng.below(10) == 0 {
-        v.truncate(rng.below(v.len() as u64 + 1) as usize);
+        v.truncate(rng.below(v.len() + 1));
     }
     v
 }
@@ -929,21 +916,21 @@ fn pipeline_fuzz_hostile_frames_never_panic() {
         }
         if rng.below(5) == 0 {
             // A damaged record header somewhere.
-            let i = 24 + rng.below((file.len() - 24) as u64) as usize;
+            let i = 24 + rng.below(file.len() - 24);
             file[i] = rng.next() as u8;
         }
         let options = PipelineOptions {
             defrag: super::defrag::DefragLimits {
-                max_datagrams: 1 + rng.below(8) as usize,
-                max_bytes: 1 + rng.below(100_000) as usize,
+                max_datagrams: 1 + rng.below(8),
+                max_bytes: 1 + rng.below(100_000),
                 timeout_usec: rng.below(5_000_000) as i64,
             },
             tcp: super::tcp::TcpLimits {
-                max_buffered_per_direction: 1 + rng.below(100_000) as usize,
-                max_connections: 1 + rng.below(5) as usize,
+                max_buffered_per_direction: 1 + rng.below(100_000),
+                max_connections: 1 + rng.below(5),
                 idle_timeout_usec: rng.below(5_000_000) as i64,
             },
-            max_handshake_cookies: rng.below(4) as usize,
+            max_handshake_cookies: rng.below(4),
         };
         let source = FrameSource::from_reader(Box::new(std::io::Cursor::new(file))).unwrap();
         let mut p = Pipeline::from_source(source, options);

@@ -4,6 +4,7 @@
 use super::handshake::tests::{cookie, example4_response, hex};
 use super::{TcpLimits, TcpSegment, TcpTracker};
 use crate::capture::{ConnectionEvent, Event, MessageEvent, StreamItemEvent};
+use crate::protocol::test_rng::Rng;
 use crate::protocol::{Block, Payload, StreamEntry};
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -1013,18 +1014,6 @@ fn large_segments_are_not_truncated() {
         "end of frontier_req".to_string(),
         Some("valid: 1000, invalid: 0".to_string())
     )));
-}
-
-/// xorshift64*, so the test is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
 }
 
 #[test]
