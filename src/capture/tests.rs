@@ -791,3 +791,155 @@ fn handshake_response_carries_the_peer_cookie() {
     assert_eq!(r.peer_cookie, Some([0x11; 32]));
     assert_eq!(r.size, 96);
 }
+
+// ---- Hostile input through the whole pipeline. ----
+
+use crate::protocol::test_rng::Rng;
+
+/// A frame built from real layers (Ethernet, IPv4/IPv6, TCP/UDP, fragments) around
+/// Nano-looking bytes, then damaged at random.
+fn hostile_frame(rng: &mut Rng, seqs: &mut [u32; 4]) -> Vec<u8> {
+    let nano: [&[u8]; 4] = [
+        &TELEMETRY_REQ,
+        &[0x52, 0x41, 0x15, 0x15, 0x14, 0x06, 0x01, 0x00],
+        &[0x52, 0x43, 0x15, 0x15, 0x14, 0x0e, 0xff, 0xff],
+        &[0x52; 16],
+    ];
+    let mut payload = Vec::new();
+    for _ in 0..rng.below(6) {
+        payload.extend_from_slice(nano[rng.below(4)]);
+        for _ in 0..rng.below(40) {
+            payload.push(rng.next() as u8);
+        }
+    }
+    let conn = rng.below(4);
+    let (a, b) = ([10, 0, 0, 1 + conn as u8], [10, 0, 0, 9]);
+    let (sport, dport) = if rng.below(2) == 0 {
+        (51000, 7075)
+    } else {
+        (7075, 51000)
+    };
+    let mut v = Vec::new();
+    match rng.below(5) {
+        0 | 1 => {
+            let seq = match rng.below(4) {
+                0 => rng.next() as u32,
+                1 => seqs[conn].wrapping_sub(rng.below(3000) as u32),
+                _ => seqs[conn],
+            };
+            seqs[conn] = seq.wrapping_add(payload.len() as u32);
+            let mut t = PacketBuilder::ethernet2([1; 6], [2; 6])
+                .ipv4(a, b, 64)
+                .tcp(sport, dport, seq, 1000);
+            let bits = rng.next();
+            if bits % 7 == 0 {
+                t = t.syn();
+            }
+            if bits % 3 != 0 {
+                t = t.ack(rng.next() as u32);
+            }
+            if bits % 11 == 0 {
+                t = t.fin();
+            }
+            if bits % 17 == 0 {
+                t = t.rst();
+            }
+            t.write(&mut v, &payload).unwrap();
+        }
+        2 => {
+            PacketBuilder::ethernet2([1; 6], [2; 6])
+                .ipv6([0x20; 16], [0x21; 16], 64)
+                .tcp(sport, dport, rng.next() as u32, 1000)
+                .write(&mut v, &payload)
+                .unwrap();
+        }
+        3 => {
+            PacketBuilder::ethernet2([1; 6], [2; 6])
+                .ipv4(a, b, 64)
+                .udp(sport, dport)
+                .write(&mut v, &payload)
+                .unwrap();
+        }
+        _ => {
+            // An IPv4 fragment of a UDP or TCP datagram, anywhere in it.
+            v.extend_from_slice(&[1; 6]);
+            v.extend_from_slice(&[2; 6]);
+            v.extend_from_slice(&[0x08, 0x00, 0x45, 0]);
+            v.extend_from_slice(&((20 + payload.len()) as u16).to_be_bytes());
+            v.extend_from_slice(&(rng.below(3) as u16).to_be_bytes());
+            let off = (rng.below(8200) as u16) | if rng.below(2) == 0 { 0x2000 } else { 0 };
+            v.extend_from_slice(&off.to_be_bytes());
+            v.extend_from_slice(&[64, [6, 17][rng.below(2)], 0, 0]);
+            v.extend_from_slice(&a);
+            v.extend_from_slice(&b);
+            v.extend_from_slice(&payload);
+        }
+    }
+    if rng.below(3) == 0 {
+        for _ in 0..1 + rng.below(4) {
+            let i = rng.below(v.len());
+            v[i] = rng.next() as u8;
+        }
+    }
+    if rng.below(10) == 0 {
+        v.truncate(rng.below(v.len() + 1));
+    }
+    v
+}
+
+#[test]
+fn pipeline_fuzz_hostile_frames_never_panic() {
+    let rounds = std::env::var("NANOCAP_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30u64);
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    for round in 0..rounds {
+        // A little-endian microsecond pcap, Ethernet.
+        let mut file = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        file.extend_from_slice(&[0; 8]);
+        file.extend_from_slice(&65535u32.to_le_bytes());
+        file.extend_from_slice(&1u32.to_le_bytes());
+        let mut seqs = [0u32; 4];
+        let mut time = 1_700_000_000u32;
+        for _ in 0..300 {
+            let frame = hostile_frame(&mut rng, &mut seqs);
+            time = match rng.below(20) {
+                0 => rng.next() as u32,
+                _ => time.wrapping_add(rng.below(3) as u32),
+            };
+            file.extend_from_slice(&time.to_le_bytes());
+            file.extend_from_slice(&(rng.below(1_000_000) as u32).to_le_bytes());
+            file.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+            file.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+            file.extend_from_slice(&frame);
+        }
+        if rng.below(5) == 0 {
+            // A damaged record header somewhere.
+            let i = 24 + rng.below(file.len() - 24);
+            file[i] = rng.next() as u8;
+        }
+        let options = PipelineOptions {
+            defrag: super::defrag::DefragLimits {
+                max_datagrams: 1 + rng.below(8),
+                max_bytes: 1 + rng.below(100_000),
+                timeout_usec: rng.below(5_000_000) as i64,
+            },
+            tcp: super::tcp::TcpLimits {
+                max_buffered_per_direction: 1 + rng.below(100_000),
+                max_connections: 1 + rng.below(5),
+                idle_timeout_usec: rng.below(5_000_000) as i64,
+            },
+            max_handshake_cookies: rng.below(4),
+        };
+        let source = FrameSource::from_reader(Box::new(std::io::Cursor::new(file))).unwrap();
+        let mut p = Pipeline::from_source(source, options);
+        let mut last_id = 0;
+        while let Some(e) = p.next_event() {
+            if let Event::Message(m) = e {
+                assert!(m.id > last_id, "round {round}");
+                last_id = m.id;
+            }
+        }
+    }
+}

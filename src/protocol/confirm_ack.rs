@@ -54,7 +54,7 @@ pub(crate) fn decode(
         }
         Some(size) => {
             exact_len(what, payload, VOTE_HEADER_SIZE + size)?;
-            (Vec::new(), Some(parse_block(bt, rest, what)?.1))
+            (Vec::new(), Some(Box::new(parse_block(bt, rest, what)?.1)))
         }
     };
     Ok(ConfirmAck {

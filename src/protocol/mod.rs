@@ -27,6 +27,9 @@ pub mod types;
 mod wire;
 
 #[cfg(test)]
+pub(crate) mod test_rng;
+
+#[cfg(test)]
 mod tests;
 
 pub use account::{decode_account, encode_account, encode_node_id};

@@ -1565,22 +1565,7 @@ fn stream_bulk_pull_account_response() {
 
 // ---------- never panic ----------
 
-/// xorshift64*: deterministic pseudo-random bytes without a dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545F4914F6CDD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
+use super::test_rng::Rng;
 
 fn exercise(buf: &[u8]) {
     let _ = decode_message(buf);

@@ -588,7 +588,7 @@ impl Factory {
                 signature,
                 timestamp_raw: ts,
                 hashes: Vec::new(),
-                block: Some(block),
+                block: Some(Box::new(block)),
             },
             rebroadcasted: false,
         });

@@ -2,7 +2,8 @@
 //! calls for, and the state of one stream being read item by item.
 
 use super::classify::{BULK_PULL, BULK_PULL_ACCOUNT, BULK_PUSH, FRONTIER_REQ};
-use crate::protocol::{Payload, StreamKind};
+use crate::capture::{PacketMeta, StreamItemEvent};
+use crate::protocol::{Malformed, Payload, StreamEntry, StreamKind};
 
 /// A client request whose server stream has not been read yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +83,18 @@ impl ActiveStream {
             self.kind = StreamKind::Pending {
                 flags: self.pending_flags,
             };
+        }
+    }
+
+    /// The stream item event for the current `index`.
+    pub fn item(&self, meta: PacketMeta, entry: Result<StreamEntry, Malformed>) -> StreamItemEvent {
+        StreamItemEvent {
+            meta,
+            request_id: self.request_id,
+            request_type: self.request_type,
+            network: self.network,
+            index: self.index,
+            entry,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::classify::{client_by_ports, ListeningPorts};
 use super::emit::{ConnInfo, Ctx, Gate};
-use super::reassembly::{Piece, Reassembler};
+use super::reassembly::Reassembler;
 use super::session::Session;
 use super::{TcpLimits, TcpSegment};
 use crate::capture::{flow_key, Event, Transport};
@@ -60,6 +60,24 @@ struct Sink<'a> {
     listening: &'a mut ListeningPorts,
 }
 
+impl<'a> Sink<'a> {
+    fn new(
+        frame: u64,
+        time_usec: i64,
+        next_id: &'a mut u64,
+        out: &'a mut VecDeque<Event>,
+        listening: &'a mut ListeningPorts,
+    ) -> Self {
+        Sink {
+            frame,
+            time_usec,
+            next_id,
+            out,
+            listening,
+        }
+    }
+}
+
 impl Connection {
     /// Runs `f` with the event context of this connection: its endpoints, its gate
     /// (moved out meanwhile, so that `f` may use the connection freely) and the sink.
@@ -105,6 +123,14 @@ impl Connection {
 
     /// Feeds one segment of direction `d`.
     fn segment(&mut self, d: usize, seg: &TcpSegment<'_>, limits: &TcpLimits, sink: &mut Sink<'_>) {
+        if seg.syn {
+            // A SYN goes to, a SYN-ACK comes from, the listening side.
+            let server = if seg.ack_flag { d } else { 1 - d };
+            sink.listening.learn(self.ends[server].1);
+        }
+        if self.closed {
+            return;
+        }
         self.last_time = seg.time_usec;
         self.with_ctx(sink, |c, ctx| c.segment_in(d, seg, limits, ctx));
     }
@@ -121,10 +147,7 @@ impl Connection {
             // What this side acknowledges settles the other direction's holes first:
             // their data was sent before this segment.
             let o = 1 - d;
-            self.reasm[o].acked(seg.ack, &mut |p| match p {
-                Piece::Data(bytes) => session.data(o, bytes, ctx),
-                Piece::Gap(n) => session.gap(o, n, ctx),
-            });
+            self.reasm[o].acked(seg.ack, &mut |p| session.piece(o, p, ctx));
         }
         let outcome = self.reasm[d].segment(
             seg.seq,
@@ -132,10 +155,7 @@ impl Connection {
             seg.fin,
             seg.payload,
             limits.max_buffered_per_direction,
-            &mut |p| match p {
-                Piece::Data(bytes) => session.data(d, bytes, ctx),
-                Piece::Gap(n) => session.gap(d, n, ctx),
-            },
+            &mut |p| session.piece(d, p, ctx),
         );
         if outcome.conflict_bytes > 0 {
             ctx.anomaly(
@@ -192,10 +212,7 @@ impl Connection {
     fn end(&mut self, first: usize, why: &str, ctx: &mut Ctx<'_>) {
         for d in [first, 1 - first] {
             let session = &mut self.session;
-            self.reasm[d].drain(&mut |p| match p {
-                Piece::Data(bytes) => session.data(d, bytes, ctx),
-                Piece::Gap(n) => session.gap(d, n, ctx),
-            });
+            self.reasm[d].drain(&mut |p| session.piece(d, p, ctx));
         }
         for d in [first, 1 - first] {
             self.session.end_direction(d, why, ctx);
@@ -229,6 +246,15 @@ impl Connection {
         ctx.connection(d, event, info);
         self.release();
     }
+}
+
+/// How connections ended for a reason of our own are reported.
+struct Ending {
+    /// Given to the streams left unfinished ("evicted", "capture ended").
+    why: &'static str,
+    /// The connection event's name.
+    event: &'static str,
+    detail: String,
 }
 
 /// All connections of a capture.
@@ -273,17 +299,8 @@ impl ConnectionTable {
         // Fast path, one lookup: a segment of a live connection that is not a new SYN.
         if let Some(conn) = self.map.get_mut(&key) {
             if !(conn.closed || opens && conn.is_new_syn(d, seg.seq)) {
-                let mut sink = Sink {
-                    frame: seg.frame,
-                    time_usec: seg.time_usec,
-                    next_id,
-                    out,
-                    listening: &mut self.listening,
-                };
-                if seg.syn {
-                    let server = if seg.ack_flag { d } else { 1 - d };
-                    sink.listening.learn(conn.ends[server].1);
-                }
+                let mut sink =
+                    Sink::new(seg.frame, seg.time_usec, next_id, out, &mut self.listening);
                 conn.segment(d, seg, &self.limits, &mut sink);
                 return;
             }
@@ -304,13 +321,7 @@ impl ConnectionTable {
             }
             Some(c) => opens && c.is_new_syn(d, seg.seq),
         };
-        let mut sink = Sink {
-            frame: seg.frame,
-            time_usec: seg.time_usec,
-            next_id,
-            out,
-            listening: &mut self.listening,
-        };
+        let mut sink = Sink::new(seg.frame, seg.time_usec, next_id, out, &mut self.listening);
         if replace {
             if let Some(mut old) = self.map.remove(&key) {
                 if !old.closed {
@@ -330,14 +341,7 @@ impl ConnectionTable {
             let conn = Self::create(&mut self.next_serial, &self.limits, key, d, seg, &mut sink);
             self.map.insert(key, conn);
         }
-        let Some(conn) = self.map.get_mut(&key) else {
-            return;
-        };
-        if seg.syn {
-            let server = if seg.ack_flag { d } else { 1 - d };
-            sink.listening.learn(conn.ends[server].1);
-        }
-        if !conn.closed {
+        if let Some(conn) = self.map.get_mut(&key) {
             conn.segment(d, seg, &self.limits, &mut sink);
         }
     }
@@ -439,65 +443,75 @@ impl ConnectionTable {
             return;
         }
         self.last_sweep = Some(now);
-        let mut idle: Vec<(u64, Key)> = self
-            .map
+        let sink = Sink::new(seg.frame, now, next_id, out, &mut self.listening);
+        let ending = Ending {
+            why: "evicted",
+            event: "evicted",
+            detail: format!("idle for more than {} s", timeout / 1_000_000),
+        };
+        let idle = |c: &Connection| now.saturating_sub(c.last_time) > timeout;
+        Self::end_where(&mut self.map, sink, idle, &ending);
+    }
+
+    /// End of capture: flush every open connection, oldest first.
+    pub fn finish(&mut self, next_id: &mut u64, out: &mut VecDeque<Event>) {
+        let (frame, time) = (self.last_frame, self.last_time);
+        let sink = Sink::new(frame, time, next_id, out, &mut self.listening);
+        let ending = Ending {
+            why: "capture ended",
+            event: "open at end of capture",
+            detail: "the capture ended with the connection open".to_string(),
+        };
+        Self::end_where(&mut self.map, sink, |_| true, &ending);
+    }
+
+    /// Removes the connections `pick` selects, oldest first; those still open are
+    /// ended with `ending` (finished ones are tombstones, dropped silently).
+    fn end_where(
+        map: &mut HashMap<Key, Connection>,
+        mut sink: Sink<'_>,
+        pick: impl Fn(&Connection) -> bool,
+        ending: &Ending,
+    ) {
+        let mut picked: Vec<(u64, Key)> = map
             .iter()
-            .filter(|(_, c)| now.saturating_sub(c.last_time) > timeout)
+            .filter(|(_, c)| pick(c))
             .map(|(k, c)| (c.serial, *k))
             .collect();
-        idle.sort_unstable();
-        let mut sink = Sink {
-            frame: seg.frame,
-            time_usec: seg.time_usec,
-            next_id,
-            out,
-            listening: &mut self.listening,
-        };
-        for (_, key) in idle {
-            if let Some(mut conn) = self.map.remove(&key) {
+        picked.sort_unstable();
+        for (_, key) in picked {
+            if let Some(mut conn) = map.remove(&key) {
                 if !conn.closed {
-                    let detail = format!("idle for more than {} s", timeout / 1_000_000);
                     conn.with_ctx(&mut sink, |c, ctx| {
-                        c.end_with_event("evicted", "evicted", detail, ctx)
+                        c.end_with_event(ending.why, ending.event, ending.detail.clone(), ctx)
                     });
                 }
             }
         }
     }
 
-    /// End of capture: flush every open connection, oldest first.
-    pub fn finish(&mut self, next_id: &mut u64, out: &mut VecDeque<Event>) {
-        let mut open: Vec<(u64, Key)> = self
-            .map
-            .iter()
-            .filter(|(_, c)| !c.closed)
-            .map(|(k, c)| (c.serial, *k))
-            .collect();
-        open.sort_unstable();
-        let mut sink = Sink {
-            frame: self.last_frame,
-            time_usec: self.last_time,
-            next_id,
-            out,
-            listening: &mut self.listening,
-        };
-        for (_, key) in open {
-            if let Some(mut conn) = self.map.remove(&key) {
-                conn.with_ctx(&mut sink, |c, ctx| {
-                    c.end_with_event(
-                        "capture ended",
-                        "open at end of capture",
-                        "the capture ended with the connection open".to_string(),
-                        ctx,
-                    )
-                });
-            }
-        }
-        self.map.clear();
-    }
-
     #[cfg(test)]
     pub fn len(&self) -> usize {
         self.map.len()
+    }
+
+    /// What the table holds now, for tests that check it stays bounded.
+    #[cfg(test)]
+    pub fn memory(&self) -> super::Memory {
+        let mut m = super::Memory {
+            connections: self.map.len(),
+            ..Default::default()
+        };
+        for c in self.map.values() {
+            let (bufs, requests) = c.session.buffered();
+            for (r, buf) in c.reasm.iter().zip(bufs) {
+                m.max_held_bytes = m.max_held_bytes.max(r.held_bytes());
+                m.max_held_pieces = m.max_held_pieces.max(r.held_pieces());
+                m.max_framer_bytes = m.max_framer_bytes.max(buf);
+            }
+            m.max_requests = m.max_requests.max(requests);
+            m.max_gate_events = m.max_gate_events.max(c.gate.held_len());
+        }
+        m
     }
 }

@@ -25,6 +25,11 @@ impl Gate {
     pub fn release(&mut self) {
         self.held = Vec::new();
     }
+
+    #[cfg(test)]
+    pub fn held_len(&self) -> usize {
+        self.held.len()
+    }
 }
 
 /// Everything an event needs besides its own content. Direction `d` sends from

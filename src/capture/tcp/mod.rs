@@ -34,6 +34,18 @@ mod session;
 #[cfg(test)]
 mod tests;
 
+/// Largest buffers over the tracked connections (tests check they stay bounded).
+#[cfg(test)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Memory {
+    pub connections: usize,
+    pub max_held_bytes: usize,
+    pub max_held_pieces: usize,
+    pub max_framer_bytes: usize,
+    pub max_requests: usize,
+    pub max_gate_events: usize,
+}
+
 use super::Event;
 use connection::ConnectionTable;
 use std::collections::VecDeque;
@@ -108,6 +120,11 @@ impl TcpTracker {
         out: &mut VecDeque<Event>,
     ) {
         self.table.on_segment(seg, next_id, out);
+    }
+
+    #[cfg(test)]
+    pub fn memory(&self) -> Memory {
+        self.table.memory()
     }
 
     /// End of capture: reports what is left (open connections, unfinished streams).

@@ -3,6 +3,13 @@
 
 use std::collections::BTreeMap;
 
+/// Each held piece costs a map entry and an allocation besides its bytes: the number of
+/// pieces is bounded too, or segments of one byte each with holes between them would
+/// cost tens of bytes of memory per byte buffered.
+pub fn max_held_pieces(max_held: usize) -> usize {
+    (max_held / 64).max(64)
+}
+
 /// What the reassembler hands to the framer, in stream order.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Piece<'a> {
@@ -80,6 +87,12 @@ impl Reassembler {
     #[cfg(test)]
     pub fn held_bytes(&self) -> usize {
         self.held_bytes
+    }
+
+    /// Out-of-order pieces held (each a map entry and an allocation).
+    #[cfg(test)]
+    pub fn held_pieces(&self) -> usize {
+        self.held.len()
     }
 
     /// Stream offset of the next byte to deliver (= bytes delivered or skipped so far).
@@ -235,7 +248,8 @@ impl Reassembler {
         }
         self.flush_contiguous(emit);
         self.skip_acked_holes(emit);
-        while self.held_bytes > max_held {
+        let max_pieces = max_held_pieces(max_held);
+        while self.held_bytes > max_held || self.held.len() > max_pieces {
             self.skip_first_hole(emit);
         }
     }
@@ -587,6 +601,24 @@ mod tests {
         let o = s.feed(&mut r, 2, false, false, b"cde");
         assert_eq!(o.duplicate_bytes, 3);
         assert_eq!(s.bytes, b"abfghi");
+    }
+
+    #[test]
+    fn held_pieces_are_bounded_as_well_as_bytes() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        s.feed(&mut r, 0, false, false, b"a");
+        // One-byte segments with a hole before each: 1000 bytes held in 1000 pieces
+        // would be within the byte limit, but not within 64 pieces.
+        for i in 0..1000u32 {
+            s.feed_limited(&mut r, 2 + 2 * i, false, false, b"x", 4096);
+        }
+        assert_eq!(r.held_pieces(), 64);
+        assert_eq!(r.held_bytes(), 64);
+        // The oldest holes were given up, one at a time, in order.
+        assert_eq!(s.gaps.len(), 1000 - 64);
+        assert_eq!(s.gaps[0], (1, 1));
+        assert_eq!(s.bytes.len(), 1 + 1000 - 64);
     }
 
     #[test]

@@ -7,7 +7,8 @@ use super::classify::{self, Mode, BULK_PUSH};
 use super::emit::{ConnInfo, Ctx};
 use super::framer::{self, HeaderStep, Resync, Step};
 use super::handshake::{self, HandshakeSide};
-use crate::capture::{Event, MessageEvent, StreamItemEvent};
+use super::reassembly::Piece;
+use crate::capture::{Event, MessageEvent};
 use crate::protocol::StreamKind;
 use crate::protocol::{decode_stream_entry, DecodeError, Header, Malformed, Payload, StreamEntry};
 use std::collections::VecDeque;
@@ -94,13 +95,30 @@ impl Session {
         self.client
     }
 
+    /// Bytes buffered by the framer of each direction, and requests queued.
+    #[cfg(test)]
+    pub fn buffered(&self) -> ([usize; 2], usize) {
+        (
+            [self.dirs[0].buf.len(), self.dirs[1].buf.len()],
+            self.requests.len(),
+        )
+    }
+
     /// Node ids proved by side `d` and by the other side.
     pub fn node_ids(&self, d: usize) -> [Option<[u8; 32]>; 2] {
         [self.dirs[d].hs.node_id, self.dirs[1 - d].hs.node_id]
     }
 
+    /// What the reassembly of side `d` delivered: bytes or a gap.
+    pub fn piece(&mut self, d: usize, piece: Piece<'_>, ctx: &mut Ctx<'_>) {
+        match piece {
+            Piece::Data(bytes) => self.data(d, bytes, ctx),
+            Piece::Gap(n) => self.gap(d, n, ctx),
+        }
+    }
+
     /// The next in-order bytes sent by side `d`.
-    pub fn data(&mut self, d: usize, bytes: &[u8], ctx: &mut Ctx<'_>) {
+    fn data(&mut self, d: usize, bytes: &[u8], ctx: &mut Ctx<'_>) {
         self.feed(d, bytes, ctx);
         // A message of one side can make the other side's held bytes readable (the
         // request a server stream answers, the classification of the connection).
@@ -333,14 +351,7 @@ impl Session {
                 // The terminator is an item too (its frame tells when the stream ended);
                 // "valid" counts the entries before it.
                 s.index += 1;
-                let item = StreamItemEvent {
-                    meta: ctx.meta(d),
-                    request_id: s.request_id,
-                    request_type: s.request_type,
-                    network: s.network,
-                    index: s.index,
-                    entry: Ok(StreamEntry::End),
-                };
+                let item = s.item(ctx.meta(d), Ok(StreamEntry::End));
                 let detail = s.end_detail(None);
                 let (event, request_id) = (s.end_event(), s.request_id);
                 ctx.push_nano(Event::StreamItem(item));
@@ -351,14 +362,7 @@ impl Session {
             Ok((entry, n)) => {
                 s.index += 1;
                 s.valid += 1;
-                let item = StreamItemEvent {
-                    meta: ctx.meta(d),
-                    request_id: s.request_id,
-                    request_type: s.request_type,
-                    network: s.network,
-                    index: s.index,
-                    entry: Ok(entry),
-                };
+                let item = s.item(ctx.meta(d), Ok(entry));
                 s.after_item();
                 ctx.push_nano(Event::StreamItem(item));
                 Step::Consumed(n)
@@ -376,14 +380,7 @@ impl Session {
                         s.index
                     ),
                 );
-                ctx.push_nano(Event::StreamItem(StreamItemEvent {
-                    meta: ctx.meta(d),
-                    request_id: s.request_id,
-                    request_type: s.request_type,
-                    network: s.network,
-                    index: s.index,
-                    entry: Err(m),
-                }));
+                ctx.push_nano(Event::StreamItem(s.item(ctx.meta(d), Err(m))));
                 self.end_event(d, event, detail, request_id, ctx);
                 self.dirs[d].reader = self.reader_after_stream(d, false);
                 Step::Consumed(0)
@@ -426,7 +423,7 @@ impl Session {
     }
 
     /// Side `d` lost data (a gap): whatever was buffered or being read is unusable.
-    pub fn gap(&mut self, d: usize, lost: u64, ctx: &mut Ctx<'_>) {
+    fn gap(&mut self, d: usize, lost: u64, ctx: &mut Ctx<'_>) {
         let info = ConnInfo {
             detail: Some(format!("{lost} bytes lost")),
             node_ids: self.node_ids(d),

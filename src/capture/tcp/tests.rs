@@ -4,6 +4,7 @@
 use super::handshake::tests::{cookie, example4_response, hex};
 use super::{TcpLimits, TcpSegment, TcpTracker};
 use crate::capture::{ConnectionEvent, Event, MessageEvent, StreamItemEvent};
+use crate::protocol::test_rng::Rng;
 use crate::protocol::{Block, Payload, StreamEntry};
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -1015,18 +1016,6 @@ fn large_segments_are_not_truncated() {
     )));
 }
 
-/// xorshift64*, so the test is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
-
 #[test]
 fn arbitrary_segments_never_panic() {
     let pieces = [
@@ -1338,3 +1327,5 @@ fn synthetic_sample_matches_its_ground_truth() {
     let (bytes, truth) = crate::synth::presets::sample(3);
     check_against_truth("sample", &bytes, &truth);
 }
+
+mod fuzz;
