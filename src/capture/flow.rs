@@ -3,40 +3,46 @@
 use super::Transport;
 use std::net::IpAddr;
 
-/// 63-bit FNV-1a over the two endpoints in canonical order plus the transport, so
-/// both directions share the key and it is the same from run to run and machine
-/// to machine (no random hasher seed).
+/// A 63-bit key from the two endpoints in canonical order plus the transport, so
+/// both directions share the key and it is the same from run to run and machine to
+/// machine (no random hasher seed). Word-at-a-time mixing (the splitmix64 finaliser):
+/// this runs once per UDP datagram, where a byte-at-a-time hash cost a tenth of a
+/// `count(*)`.
 pub fn flow_key(transport: Transport, a: (IpAddr, u16), b: (IpAddr, u16)) -> i64 {
-    let (lo, hi) = if endpoint_bytes(a) <= endpoint_bytes(b) {
-        (a, b)
-    } else {
-        (b, a)
-    };
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for &byte in bytes {
-            h ^= u64::from(byte);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
-    eat(&[match transport {
+    let (a, b) = (endpoint(a), endpoint(b));
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let mut h: u64 = match transport {
         Transport::Udp => 17,
         Transport::Tcp => 6,
-    }]);
-    eat(&endpoint_bytes(lo));
-    eat(&endpoint_bytes(hi));
+    };
+    for word in [
+        lo.0 as u64,
+        (lo.0 >> 64) as u64,
+        u64::from(lo.1),
+        hi.0 as u64,
+        (hi.0 >> 64) as u64,
+        u64::from(hi.1),
+    ] {
+        h = mix(h ^ word);
+    }
     (h & (i64::MAX as u64)) as i64
 }
 
-fn endpoint_bytes((ip, port): (IpAddr, u16)) -> [u8; 18] {
-    let mut out = [0u8; 18];
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// An endpoint as (IPv6 address as a number, port); IPv4 as its mapped IPv6 form so a
+/// flow's key does not depend on how the capture spelled the address.
+fn endpoint((ip, port): (IpAddr, u16)) -> (u128, u16) {
     let v6 = match ip {
         IpAddr::V4(v4) => v4.to_ipv6_mapped(),
         IpAddr::V6(v6) => v6,
     };
-    out[..16].copy_from_slice(&v6.octets());
-    out[16..].copy_from_slice(&port.to_be_bytes());
-    out
+    (u128::from(v6), port)
 }
 
 #[cfg(test)]
@@ -55,12 +61,13 @@ mod tests {
             flow_key(Transport::Tcp, a, b),
             flow_key(Transport::Udp, a, b)
         );
-        // Pinned so that a change of the function (which would break stored databases'
-        // joins across runs) is noticed.
-        assert_eq!(
-            flow_key(Transport::Tcp, a, b),
-            flow_key(Transport::Tcp, a, b)
-        );
+        // Pinned (the value was computed by an independent Python rendering of the
+        // same mixing): a change of the function would break joins across stored
+        // databases and runs, so it must be noticed.
+        assert_eq!(flow_key(Transport::Tcp, a, b), 5_188_129_066_025_528_270);
+        // IPv4 and its IPv6-mapped spelling are the same endpoint.
+        let a6 = ("::ffff:10.0.0.1".parse().unwrap(), 7075);
+        assert_eq!(flow_key(Transport::Tcp, a6, b), flow_key(Transport::Tcp, a, b));
         assert!(flow_key(Transport::Tcp, a, b) >= 0);
     }
 }
