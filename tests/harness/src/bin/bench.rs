@@ -39,7 +39,7 @@ fn main() {
         (Some("throughput"), [file]) => throughput(file, &args),
         (Some("memory"), [_, ..]) => memory(&files),
         (Some("peak-rss"), [file]) => peak_rss_child(file),
-        (Some("query"), [file, which]) => query_once(file, which),
+        (Some("query"), [file, which]) => query_once(file, &which.to_string_lossy()),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -275,10 +275,9 @@ fn packets_sql(which: &str, f: &str) -> String {
 }
 
 /// Profiling mode: one query, once, every value fetched.
-fn query_once(path: &Path, which: &Path) {
-    let which = which.to_string_lossy();
+fn query_once(path: &Path, which: &str) {
     let t = Instant::now();
-    let rows = fetch_all(&connect(), &packets_sql(&which, &lit(path)));
+    let rows = fetch_all(&connect(), &packets_sql(which, &lit(path)));
     println!("{which}: {rows} rows in {:.3} s", t.elapsed().as_secs_f64());
 }
 
