@@ -67,7 +67,10 @@ mod tests {
         assert_eq!(flow_key(Transport::Tcp, a, b), 5_188_129_066_025_528_270);
         // IPv4 and its IPv6-mapped spelling are the same endpoint.
         let a6 = ("::ffff:10.0.0.1".parse().unwrap(), 7075);
-        assert_eq!(flow_key(Transport::Tcp, a6, b), flow_key(Transport::Tcp, a, b));
+        assert_eq!(
+            flow_key(Transport::Tcp, a6, b),
+            flow_key(Transport::Tcp, a, b)
+        );
         assert!(flow_key(Transport::Tcp, a, b) >= 0);
     }
 }

@@ -1,189 +1,387 @@
-//! The `details` column: a message's whole decoded payload as JSON, for reading
-//! at a glance. Typed tables carry the same fields as columns. Signature checks are
-//! left to the typed tables' `signature_valid` columns: at tens of microseconds
-//! each, they would make `SELECT *` over `nano_packets` a hundred times slower.
+//! The `details` column: a message's whole decoded payload as JSON, fields in wire
+//! order, for reading at a glance. Typed tables carry the same fields as columns.
+//! Signature checks are left to the typed tables' `signature_valid` columns: at tens
+//! of microseconds each, they would make `SELECT *` over `nano_packets` a hundred
+//! times slower. The text is written straight into one `String` (building a value
+//! tree first cost more than all other columns together).
 
 use crate::protocol::*;
-use serde_json::{json, Map, Value};
+use std::fmt::{Display, Write};
 
-fn h(b: &[u8]) -> Value {
-    Value::String(hex_upper(b))
+/// Writes one JSON object's members; nested objects and arrays through closures.
+struct Obj<'a> {
+    out: &'a mut String,
+    first: bool,
 }
 
-fn acct(k: &[u8; 32]) -> Value {
-    Value::String(encode_account(k))
+impl<'a> Obj<'a> {
+    fn new(out: &'a mut String) -> Obj<'a> {
+        out.push('{');
+        Obj { out, first: true }
+    }
+
+    fn key(&mut self, k: &str) -> &mut String {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        push_str(self.out, k);
+        self.out.push(':');
+        self.out
+    }
+
+    fn str(&mut self, k: &str, v: &str) -> &mut Self {
+        let out = self.key(k);
+        push_str(out, v);
+        self
+    }
+
+    fn hex(&mut self, k: &str, v: &[u8]) -> &mut Self {
+        let out = self.key(k);
+        out.push('"');
+        push_hex(out, v);
+        out.push('"');
+        self
+    }
+
+    fn opt_hex(&mut self, k: &str, v: Option<&[u8]>) -> &mut Self {
+        match v {
+            Some(v) => self.hex(k, v),
+            None => self.raw(k, "null"),
+        }
+    }
+
+    fn account(&mut self, k: &str, v: &[u8; 32]) -> &mut Self {
+        self.str(k, &encode_account(v))
+    }
+
+    /// A number or literal written as is.
+    fn num(&mut self, k: &str, v: impl Display) -> &mut Self {
+        let out = self.key(k);
+        let _ = write!(out, "{v}");
+        self
+    }
+
+    fn raw(&mut self, k: &str, v: &str) -> &mut Self {
+        self.key(k).push_str(v);
+        self
+    }
+
+    fn bool(&mut self, k: &str, v: bool) -> &mut Self {
+        self.raw(k, if v { "true" } else { "false" })
+    }
+
+    /// A u128 amount as decimal text (JSON numbers lose precision past 2^53).
+    fn amount(&mut self, k: &str, v: u128) -> &mut Self {
+        let out = self.key(k);
+        let _ = write!(out, "\"{v}\"");
+        self
+    }
+
+    fn obj(&mut self, k: &str, f: impl FnOnce(&mut Obj<'_>)) -> &mut Self {
+        let out = self.key(k);
+        let mut inner = Obj::new(out);
+        f(&mut inner);
+        inner.close();
+        self
+    }
+
+    fn arr<T>(&mut self, k: &str, items: &[T], mut f: impl FnMut(&mut String, &T)) -> &mut Self {
+        let out = self.key(k);
+        out.push('[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            f(out, item);
+        }
+        out.push(']');
+        self
+    }
+
+    fn close(self) {
+        self.out.push('}');
+    }
 }
 
-pub fn block_json(b: &Block, network: u16) -> Value {
-    let mut m = Map::new();
-    m.insert("type".into(), json!(block_type_name(b.block_type() as u8)));
-    m.insert("hash".into(), h(&b.hash()));
+fn push_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+}
+
+fn push_hex_item(out: &mut String, bytes: &[u8]) {
+    out.push('"');
+    push_hex(out, bytes);
+    out.push('"');
+}
+
+fn write_block(o: &mut Obj<'_>, b: &Block, network: u16) {
+    o.str(
+        "type",
+        block_type_name(b.block_type() as u8).unwrap_or("unknown"),
+    );
+    o.hex("hash", &b.hash());
     match b {
         Block::Send(s) => {
-            m.insert("previous".into(), h(&s.previous));
-            m.insert("destination".into(), acct(&s.destination));
-            m.insert("balance".into(), json!(s.balance.to_string()));
+            o.hex("previous", &s.previous)
+                .account("destination", &s.destination)
+                .amount("balance", s.balance);
         }
         Block::Receive(r) => {
-            m.insert("previous".into(), h(&r.previous));
-            m.insert("source".into(), h(&r.source));
+            o.hex("previous", &r.previous).hex("source", &r.source);
         }
-        Block::Open(o) => {
-            m.insert("source".into(), h(&o.source));
-            m.insert("representative".into(), acct(&o.representative));
-            m.insert("account".into(), acct(&o.account));
+        Block::Open(x) => {
+            o.hex("source", &x.source)
+                .account("representative", &x.representative)
+                .account("account", &x.account);
         }
         Block::Change(c) => {
-            m.insert("previous".into(), h(&c.previous));
-            m.insert("representative".into(), acct(&c.representative));
+            o.hex("previous", &c.previous)
+                .account("representative", &c.representative);
         }
         Block::State(s) => {
-            m.insert("account".into(), acct(&s.account));
-            m.insert("previous".into(), h(&s.previous));
-            m.insert("representative".into(), acct(&s.representative));
-            m.insert("balance".into(), json!(s.balance.to_string()));
-            m.insert("link".into(), h(&s.link));
-            m.insert("link_as_account".into(), acct(&s.link));
+            o.account("account", &s.account)
+                .hex("previous", &s.previous)
+                .account("representative", &s.representative)
+                .amount("balance", s.balance)
+                .hex("link", &s.link)
+                .account("link_as_account", &s.link);
         }
     }
-    m.insert("signature".into(), h(b.signature()));
-    m.insert("work".into(), json!(format!("{:016x}", b.work())));
-    m.insert("work_valid".into(), json!(b.work_valid(network)));
-    Value::Object(m)
+    o.hex("signature", b.signature())
+        .str("work", &format!("{:016x}", b.work()))
+        .bool("work_valid", b.work_valid(network));
 }
 
-fn endpoint(e: &Endpoint) -> Value {
-    json!({ "address": std::net::Ipv6Addr::from(e.addr).to_string(), "port": e.port })
-}
-
-pub fn vote_timing_json(v: &Vote, version_using: u8) -> Value {
+fn write_timing(o: &mut Obj<'_>, v: &Vote, version_using: u8) {
     match v.timing(version_using) {
-        VoteTiming::Final => json!({ "final": true }),
-        VoteTiming::Timestamp { ms, duration_ms } => {
-            json!({ "final": false, "timestamp_ms": ms, "duration_ms": duration_ms })
+        VoteTiming::Final => {
+            o.bool("final", true);
         }
-        VoteTiming::Sequence(s) => json!({ "final": false, "sequence": s }),
+        VoteTiming::Timestamp { ms, duration_ms } => {
+            o.bool("final", false).num("timestamp_ms", ms);
+            match duration_ms {
+                Some(d) => o.num("duration_ms", d),
+                None => o.raw("duration_ms", "null"),
+            };
+        }
+        VoteTiming::Sequence(s) => {
+            o.bool("final", false).num("sequence", s);
+        }
     }
 }
 
-pub fn payload_json(hdr: &Header, p: &Payload) -> Value {
+/// The payload of a cleanly decoded message as a JSON object.
+pub fn payload_json(hdr: &Header, p: &Payload) -> String {
     let net = hdr.network;
+    let mut out = String::with_capacity(512);
+    let mut o = Obj::new(&mut out);
     match p {
         Payload::Keepalive(k) => {
-            json!({ "peers": k.peers.iter().map(endpoint).collect::<Vec<_>>() })
+            o.arr("peers", &k.peers, |out, e| {
+                let mut peer = Obj::new(out);
+                peer.str("address", &std::net::Ipv6Addr::from(e.addr).to_string())
+                    .num("port", e.port);
+                peer.close();
+            });
         }
         Payload::Publish(p) => {
-            json!({ "originator": p.originator, "block": block_json(&p.block, net) })
+            o.bool("originator", p.originator)
+                .obj("block", |b| write_block(b, &p.block, net));
         }
-        Payload::ConfirmReq(ConfirmReq::ByHash { pairs, .. }) => json!({
-            "pairs": pairs.iter().map(|(hash, root)| json!({ "hash": h(hash), "root": h(root) })).collect::<Vec<_>>()
-        }),
-        Payload::ConfirmReq(ConfirmReq::Block(b)) => json!({ "block": block_json(b, net) }),
+        Payload::ConfirmReq(ConfirmReq::ByHash { pairs, .. }) => {
+            o.arr("pairs", pairs, |out, (hash, root)| {
+                let mut pair = Obj::new(out);
+                pair.hex("hash", hash).hex("root", root);
+                pair.close();
+            });
+        }
+        Payload::ConfirmReq(ConfirmReq::Block(b)) => {
+            o.obj("block", |o| write_block(o, b, net));
+        }
         Payload::ConfirmAck(a) => {
             let v = &a.vote;
-            let mut m = json!({
-                "account": acct(&v.account),
-                "signature": h(&v.signature),
-                "timestamp_raw": v.timestamp_raw.to_string(),
-                "timing": vote_timing_json(v, hdr.version_using),
-                "rebroadcasted": a.rebroadcasted,
-                "vote_hash": h(&v.hash()),
-                "hashes": v.hashes.iter().map(|x| h(x)).collect::<Vec<_>>(),
-            });
+            o.account("account", &v.account)
+                .hex("signature", &v.signature)
+                .str("timestamp_raw", &v.timestamp_raw.to_string())
+                .obj("timing", |t| write_timing(t, v, hdr.version_using))
+                .bool("rebroadcasted", a.rebroadcasted)
+                .hex("vote_hash", &v.hash())
+                .arr("hashes", &v.hashes, |out, x| push_hex_item(out, x));
             if let Some(b) = &v.block {
-                m["block"] = block_json(b, net);
+                o.obj("block", |o| write_block(o, b, net));
             }
-            m
         }
-        Payload::BulkPull(b) => json!({
-            "start": h(&b.start), "end": h(&b.end), "count": b.count, "ascending": b.ascending
-        }),
-        Payload::BulkPush => json!({}),
-        Payload::FrontierReq(f) => json!({
-            "start": acct(&f.start), "age": f.age, "count": f.count, "only_confirmed": f.only_confirmed
-        }),
-        Payload::BulkPullBlocks(b) => json!({
-            "min_hash": h(&b.min_hash), "max_hash": h(&b.max_hash), "mode": b.mode, "max_count": b.max_count
-        }),
+        Payload::BulkPull(b) => {
+            o.hex("start", &b.start).hex("end", &b.end);
+            match b.count {
+                Some(c) => o.num("count", c),
+                None => o.raw("count", "null"),
+            };
+            o.bool("ascending", b.ascending);
+        }
+        Payload::BulkPush | Payload::TelemetryReq => {}
+        Payload::FrontierReq(f) => {
+            o.account("start", &f.start)
+                .num("age", f.age)
+                .num("count", f.count)
+                .bool("only_confirmed", f.only_confirmed);
+        }
+        Payload::BulkPullBlocks(b) => {
+            o.hex("min_hash", &b.min_hash)
+                .hex("max_hash", &b.max_hash)
+                .num("mode", b.mode)
+                .num("max_count", b.max_count);
+        }
         Payload::NodeIdHandshake(hs) => {
-            let mut m = json!({ "v2": hs.v2, "cookie": hs.query.as_ref().map(|c| h(c)) });
+            o.bool("v2", hs.v2)
+                .opt_hex("cookie", hs.query.as_ref().map(|c| &c[..]));
             if let Some(r) = &hs.response {
-                m["response"] = json!({
-                    "node_id": Value::String(encode_node_id(&r.node_id)),
-                    "salt": r.v2.as_ref().map(|(s, _)| h(s)),
-                    "genesis": r.v2.as_ref().map(|(_, g)| h(g)),
-                    "signature": h(&r.signature),
+                o.obj("response", |o| {
+                    o.str("node_id", &encode_node_id(&r.node_id))
+                        .opt_hex("salt", r.v2.as_ref().map(|(s, _)| &s[..]))
+                        .opt_hex("genesis", r.v2.as_ref().map(|(_, g)| &g[..]))
+                        .hex("signature", &r.signature);
                 });
             }
-            m
         }
-        Payload::BulkPullAccount(b) => json!({
-            "account": acct(&b.account), "minimum_amount": b.minimum_amount.to_string(), "flags": b.flags
-        }),
-        Payload::TelemetryReq => json!({}),
+        Payload::BulkPullAccount(b) => {
+            o.account("account", &b.account)
+                .amount("minimum_amount", b.minimum_amount)
+                .num("flags", b.flags);
+        }
         Payload::TelemetryAck(t) => match &t.data {
-            None => json!({ "empty": true }),
-            Some(d) => json!({
-                "empty": false,
-                "node_id": Value::String(encode_node_id(&d.node_id)),
-                "signature": h(&d.signature),
-                "block_count": d.block_count,
-                "cemented_count": d.cemented_count,
-                "unchecked_count": d.unchecked_count,
-                "account_count": d.account_count,
-                "bandwidth_cap": d.bandwidth_cap,
-                "peer_count": d.peer_count,
-                "protocol_version": d.protocol_version,
-                "uptime": d.uptime,
-                "genesis_block": h(&d.genesis_block),
-                "version": format!("{}.{}.{}.{}", d.major_version, d.minor_version, d.patch_version, d.pre_release_version),
-                "maker": d.maker,
-                "timestamp": d.timestamp,
-                "active_difficulty": format!("{:016x}", d.active_difficulty),
-                "unknown_data": h(&d.unknown_data),
-            }),
+            None => {
+                o.bool("empty", true);
+            }
+            Some(d) => {
+                o.bool("empty", false)
+                    .hex("signature", &d.signature)
+                    .str("node_id", &encode_node_id(&d.node_id))
+                    .num("block_count", d.block_count)
+                    .num("cemented_count", d.cemented_count)
+                    .num("unchecked_count", d.unchecked_count)
+                    .num("account_count", d.account_count)
+                    .num("bandwidth_cap", d.bandwidth_cap)
+                    .num("peer_count", d.peer_count)
+                    .num("protocol_version", d.protocol_version)
+                    .num("uptime", d.uptime)
+                    .hex("genesis_block", &d.genesis_block)
+                    .str(
+                        "version",
+                        &format!(
+                            "{}.{}.{}.{}",
+                            d.major_version,
+                            d.minor_version,
+                            d.patch_version,
+                            d.pre_release_version
+                        ),
+                    )
+                    .num("maker", d.maker)
+                    .num("timestamp", d.timestamp)
+                    .str(
+                        "active_difficulty",
+                        &format!("{:016x}", d.active_difficulty),
+                    )
+                    .hex("unknown_data", &d.unknown_data);
+            }
         },
         Payload::AscPullReq(r) => {
-            let body = match &r.body {
-                AscPullReqBody::Blocks {
-                    start,
-                    count,
-                    start_type,
-                } => {
-                    json!({ "type": "blocks", "start": h(start), "count": count, "start_type": start_type })
-                }
-                AscPullReqBody::AccountInfo {
-                    target,
-                    target_type,
-                } => {
-                    json!({ "type": "account_info", "target": h(target), "target_type": target_type })
-                }
-                AscPullReqBody::Frontiers { start, count } => {
-                    json!({ "type": "frontiers", "start": acct(start), "count": count })
-                }
-            };
-            json!({ "id": format!("{:016X}", r.id), "request": body })
+            o.str("id", &format!("{:016X}", r.id))
+                .obj("request", |o| match &r.body {
+                    AscPullReqBody::Blocks {
+                        start,
+                        count,
+                        start_type,
+                    } => {
+                        o.str("type", "blocks")
+                            .hex("start", start)
+                            .num("count", count)
+                            .num("start_type", start_type);
+                    }
+                    AscPullReqBody::AccountInfo {
+                        target,
+                        target_type,
+                    } => {
+                        o.str("type", "account_info")
+                            .hex("target", target)
+                            .num("target_type", target_type);
+                    }
+                    AscPullReqBody::Frontiers { start, count } => {
+                        o.str("type", "frontiers")
+                            .account("start", start)
+                            .num("count", count);
+                    }
+                });
         }
         Payload::AscPullAck(a) => {
-            let body = match &a.body {
-                AscPullAckBody::Blocks(bs) => json!({
-                    "type": "blocks", "blocks": bs.iter().map(|b| block_json(b, net)).collect::<Vec<_>>()
-                }),
-                AscPullAckBody::AccountInfo(i) => json!({
-                    "type": "account_info",
-                    "account": acct(&i.account),
-                    "open": h(&i.open),
-                    "head": h(&i.head),
-                    "block_count": i.block_count,
-                    "conf_frontier": h(&i.conf_frontier),
-                    "conf_height": i.conf_height,
-                }),
-                AscPullAckBody::Frontiers(f) => json!({
-                    "type": "frontiers",
-                    "frontiers": f.iter().map(|(a, hh)| json!({ "account": acct(a), "hash": h(hh) })).collect::<Vec<_>>()
-                }),
-            };
-            json!({ "id": format!("{:016X}", a.id), "response": body })
+            o.str("id", &format!("{:016X}", a.id))
+                .obj("response", |o| match &a.body {
+                    AscPullAckBody::Blocks(bs) => {
+                        o.str("type", "blocks").arr("blocks", bs, |out, b| {
+                            let mut bo = Obj::new(out);
+                            write_block(&mut bo, b, net);
+                            bo.close();
+                        });
+                    }
+                    AscPullAckBody::AccountInfo(i) => {
+                        o.str("type", "account_info")
+                            .account("account", &i.account)
+                            .hex("open", &i.open)
+                            .hex("head", &i.head)
+                            .num("block_count", i.block_count)
+                            .hex("conf_frontier", &i.conf_frontier)
+                            .num("conf_height", i.conf_height);
+                    }
+                    AscPullAckBody::Frontiers(f) => {
+                        o.str("type", "frontiers")
+                            .arr("frontiers", f, |out, (acct, hash)| {
+                                let mut e = Obj::new(out);
+                                e.account("account", acct).hex("hash", hash);
+                                e.close();
+                            });
+                    }
+                });
         }
+    }
+    o.close();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_are_valid_json_for_every_kind_of_string() {
+        let mut out = String::new();
+        let mut o = Obj::new(&mut out);
+        o.str("quote", "a\"b\\c\n")
+            .num("n", 5)
+            .bool("t", true)
+            .hex("h", &[0xab, 0x01]);
+        o.close();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["quote"], "a\"b\\c\n");
+        assert_eq!(v["n"], 5);
+        assert_eq!(v["h"], "AB01");
     }
 }

@@ -113,7 +113,7 @@ impl TableDef for Packets {
                 Err(e) => text(e.to_string()),
             },
             C::Details => match &m.payload {
-                Ok(p) => text(payload_json(h, p).to_string()),
+                Ok(p) => text(payload_json(h, p)),
                 Err(_) => Value::Null,
             },
         }

@@ -153,3 +153,27 @@ fn anomalies_and_stats() {
         "SELECT * FROM nano_stats({f})",
     );
 }
+
+#[test]
+fn details_is_valid_json_everywhere() {
+    let conn = connect();
+    for name in [
+        "udp_all_types.pcapng",
+        "sample.pcapng",
+        "tcp_realistic.pcapng",
+        "mixed_live.pcapng",
+    ] {
+        let f = lit(&fixture(name));
+        assert_eq!(
+            query_text(
+                &conn,
+                &format!(
+                    "SELECT count(*), sum(json_valid(details)), sum(json_type(details) = 'object') \
+                     FROM nano_packets({f}) WHERE error IS NULL"
+                )
+            ),
+            query_text(&conn, &format!("SELECT count(*), count(*), count(*) FROM nano_packets({f}) WHERE error IS NULL")),
+            "{name}"
+        );
+    }
+}
