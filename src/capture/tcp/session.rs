@@ -104,6 +104,24 @@ impl Session {
         )
     }
 
+    /// Memory held by the framers of both directions.
+    pub fn footprint(&self) -> usize {
+        self.dirs[0].buf.footprint() + self.dirs[1].buf.footprint()
+    }
+
+    /// Drops the bytes side `d`'s framer holds (memory budget), reading on as after a
+    /// loss; frees the buffer even when empty. Returns the bytes dropped.
+    pub fn drop_unframed(&mut self, d: usize, why: &str, ctx: &mut Ctx<'_>) -> usize {
+        let n = self.dirs[d].buf.len();
+        if n == 0 {
+            self.dirs[d].buf.discard();
+        } else {
+            // `lose` counts the bytes as skipped or discarded and ends what they belonged to.
+            self.lose(d, why, ctx);
+        }
+        n
+    }
+
     /// Node ids proved by side `d` and by the other side.
     pub fn node_ids(&self, d: usize) -> [Option<[u8; 32]>; 2] {
         [self.dirs[d].hs.node_id, self.dirs[1 - d].hs.node_id]
