@@ -929,6 +929,7 @@ fn pipeline_fuzz_hostile_frames_never_panic() {
                 max_buffered_per_direction: 1 + rng.below(100_000),
                 max_connections: 1 + rng.below(5),
                 idle_timeout_usec: rng.below(5_000_000) as i64,
+                ..Default::default()
             },
             max_handshake_cookies: rng.below(4),
         };

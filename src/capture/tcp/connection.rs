@@ -49,6 +49,8 @@ struct Connection {
     last_time: i64,
     /// Events held until the connection shows Nano traffic.
     gate: Gate,
+    /// Bytes buffered as last counted into the table's total (`footprint`).
+    counted: usize,
 }
 
 /// Where events of the current call go.
@@ -180,11 +182,47 @@ impl Connection {
             return;
         }
         // This segment's FIN, or its ACK settling the other direction up to its FIN.
-        for side in [1 - d, d] {
+        self.report_fins([1 - d, d], ctx);
+    }
+
+    /// Reports the FIN of each side in `order` whose stream is now complete.
+    fn report_fins(&mut self, order: [usize; 2], ctx: &mut Ctx<'_>) {
+        for side in order {
             if self.reasm[side].finished() && !self.fin_reported[side] && !self.closed {
                 self.report_fin(side, ctx);
             }
         }
+    }
+
+    /// Bytes this connection buffers: held out of order, and the framers' buffers.
+    fn footprint(&self) -> usize {
+        self.reasm[0].held_bytes() + self.reasm[1].held_bytes() + self.session.footprint()
+    }
+
+    /// The memory budget is exceeded and this connection buffers the most: it stops
+    /// waiting for missing bytes (each hole a gap, as with the per-direction limit, and
+    /// the data held behind it read) and drops what its framers still hold.
+    fn shed(&mut self, budget: usize, ctx: &mut Ctx<'_>) {
+        for d in 0..2 {
+            let held = self.reasm[d].held_bytes();
+            let session = &mut self.session;
+            self.reasm[d].give_up_holes(&mut |p| session.piece(d, p, ctx));
+            let why = "memory budget exceeded";
+            let unframed = self.session.drop_unframed(d, why, ctx);
+            if held + unframed > 0 {
+                ctx.anomaly(
+                    d,
+                    "tcp_overflow",
+                    format!(
+                        "more than {budget} bytes buffered over all connections, this one \
+                         among those holding the most: stopped waiting for missing bytes before {held} bytes \
+                         held out of order; {unframed} unframed bytes dropped"
+                    ),
+                );
+            }
+        }
+        let first = self.session.client().unwrap_or(0);
+        self.report_fins([first, 1 - first], ctx);
     }
 
     fn report_fin(&mut self, d: usize, ctx: &mut Ctx<'_>) {
@@ -262,6 +300,8 @@ struct Ending {
 pub struct ConnectionTable {
     limits: TcpLimits,
     map: HashMap<Key, Connection>,
+    /// Sum of the connections' `counted` bytes, kept up to date segment by segment.
+    buffered: Buffered,
     listening: ListeningPorts,
     next_serial: u64,
     last_sweep: Option<i64>,
@@ -275,6 +315,7 @@ impl ConnectionTable {
         ConnectionTable {
             limits,
             map: HashMap::new(),
+            buffered: Buffered::default(),
             listening: ListeningPorts::default(),
             next_serial: 0,
             last_sweep: None,
@@ -302,6 +343,9 @@ impl ConnectionTable {
                 let mut sink =
                     Sink::new(seg.frame, seg.time_usec, next_id, out, &mut self.listening);
                 conn.segment(d, seg, &self.limits, &mut sink);
+                self.buffered.recount(conn);
+                self.buffered
+                    .enforce(&mut self.map, &self.limits, &mut sink);
                 return;
             }
         }
@@ -324,6 +368,7 @@ impl ConnectionTable {
         let mut sink = Sink::new(seg.frame, seg.time_usec, next_id, out, &mut self.listening);
         if replace {
             if let Some(mut old) = self.map.remove(&key) {
+                self.buffered.forget(&old);
                 if !old.closed {
                     old.with_ctx(&mut sink, |c, ctx| {
                         c.end_with_event(
@@ -337,13 +382,16 @@ impl ConnectionTable {
             }
         }
         if !self.map.contains_key(&key) {
-            Self::make_room(&mut self.map, &self.limits, &mut sink);
+            Self::make_room(&mut self.map, &mut self.buffered, &self.limits, &mut sink);
             let conn = Self::create(&mut self.next_serial, &self.limits, key, d, seg, &mut sink);
             self.map.insert(key, conn);
         }
         if let Some(conn) = self.map.get_mut(&key) {
             conn.segment(d, seg, &self.limits, &mut sink);
+            self.buffered.recount(conn);
         }
+        self.buffered
+            .enforce(&mut self.map, &self.limits, &mut sink);
     }
 
     fn create(
@@ -385,6 +433,7 @@ impl ConnectionTable {
             closed: false,
             last_time: seg.time_usec,
             gate: Gate::default(),
+            counted: 0,
         };
         if seg.syn && seg.ack_flag {
             // The client's data starts at what the SYN-ACK acknowledges.
@@ -402,12 +451,22 @@ impl ConnectionTable {
     /// Keeps the table under `max_connections`: forgets finished connections first,
     /// then evicts the least recently active ones (a sixteenth of the table at once,
     /// so that a flood of new connections costs one scan per batch, not per SYN).
-    fn make_room(map: &mut HashMap<Key, Connection>, limits: &TcpLimits, sink: &mut Sink<'_>) {
+    fn make_room(
+        map: &mut HashMap<Key, Connection>,
+        buffered: &mut Buffered,
+        limits: &TcpLimits,
+        sink: &mut Sink<'_>,
+    ) {
         let max = limits.max_connections.max(1);
         if map.len() < max {
             return;
         }
-        map.retain(|_, c| !c.closed);
+        map.retain(|_, c| {
+            if c.closed {
+                buffered.forget(c);
+            }
+            !c.closed
+        });
         if map.len() < max {
             return;
         }
@@ -419,6 +478,7 @@ impl ConnectionTable {
         let count = (max / 16).max(1).max(map.len() + 1 - max);
         for (_, _, key) in by_age.into_iter().take(count) {
             if let Some(mut conn) = map.remove(&key) {
+                buffered.forget(&conn);
                 let detail =
                     format!("connection table full ({max} connections); least recently active");
                 conn.with_ctx(sink, |c, ctx| {
@@ -450,7 +510,7 @@ impl ConnectionTable {
             detail: format!("idle for more than {} s", timeout / 1_000_000),
         };
         let idle = |c: &Connection| now.saturating_sub(c.last_time) > timeout;
-        Self::end_where(&mut self.map, sink, idle, &ending);
+        Self::end_where(&mut self.map, &mut self.buffered, sink, idle, &ending);
     }
 
     /// End of capture: flush every open connection, oldest first.
@@ -462,13 +522,14 @@ impl ConnectionTable {
             event: "open at end of capture",
             detail: "the capture ended with the connection open".to_string(),
         };
-        Self::end_where(&mut self.map, sink, |_| true, &ending);
+        Self::end_where(&mut self.map, &mut self.buffered, sink, |_| true, &ending);
     }
 
     /// Removes the connections `pick` selects, oldest first; those still open are
     /// ended with `ending` (finished ones are tombstones, dropped silently).
     fn end_where(
         map: &mut HashMap<Key, Connection>,
+        buffered: &mut Buffered,
         mut sink: Sink<'_>,
         pick: impl Fn(&Connection) -> bool,
         ending: &Ending,
@@ -481,6 +542,7 @@ impl ConnectionTable {
         picked.sort_unstable();
         for (_, key) in picked {
             if let Some(mut conn) = map.remove(&key) {
+                buffered.forget(&conn);
                 if !conn.closed {
                     conn.with_ctx(&mut sink, |c, ctx| {
                         c.end_with_event(ending.why, ending.event, ending.detail.clone(), ctx)
@@ -500,6 +562,7 @@ impl ConnectionTable {
     pub fn memory(&self) -> super::Memory {
         let mut m = super::Memory {
             connections: self.map.len(),
+            tracked_total: self.buffered.total,
             ..Default::default()
         };
         for c in self.map.values() {
@@ -510,8 +573,66 @@ impl ConnectionTable {
                 m.max_framer_bytes = m.max_framer_bytes.max(buf);
             }
             m.max_requests = m.max_requests.max(requests);
+            m.total_buffered += c.footprint();
             m.max_gate_events = m.max_gate_events.max(c.gate.held_len());
         }
         m
+    }
+}
+
+/// The bytes buffered over all connections, against `TcpLimits::max_buffered_total`.
+/// Kept up to date from the one connection each segment touches, so that checking the
+/// budget costs nothing per segment; only going over it looks at every connection.
+#[derive(Debug, Default)]
+struct Buffered {
+    total: usize,
+}
+
+impl Buffered {
+    /// Counts what `conn` buffers now in place of what it buffered before.
+    fn recount(&mut self, conn: &mut Connection) {
+        let now = conn.footprint();
+        self.total = self.total - conn.counted + now;
+        conn.counted = now;
+    }
+
+    /// `conn` leaves the table.
+    fn forget(&mut self, conn: &Connection) {
+        self.total -= conn.counted;
+    }
+
+    /// Over the budget, the connections buffering the most give up what they hold
+    /// until the total is down to 7/8 of the budget. The largest go first: they are
+    /// the likeliest to be stuck or hostile (a connection reading in order holds at
+    /// most one partial message), and each frees the most, so the fewest connections
+    /// lose data; ties go to the oldest, for a deterministic result. Going down to 7/8,
+    /// not just under the budget, means a flood that keeps pushing costs one scan of the
+    /// table per budget/8 bytes, not one per segment.
+    fn enforce(
+        &mut self,
+        map: &mut HashMap<Key, Connection>,
+        limits: &TcpLimits,
+        sink: &mut Sink<'_>,
+    ) {
+        let budget = limits.max_buffered_total;
+        if self.total <= budget {
+            return;
+        }
+        let target = budget - budget / 8;
+        let mut by_size: Vec<(std::cmp::Reverse<usize>, u64, Key)> = map
+            .iter()
+            .filter(|(_, c)| c.counted > 0)
+            .map(|(k, c)| (std::cmp::Reverse(c.counted), c.serial, *k))
+            .collect();
+        by_size.sort_unstable();
+        for (_, _, key) in by_size {
+            if self.total <= target {
+                break;
+            }
+            if let Some(conn) = map.get_mut(&key) {
+                conn.with_ctx(sink, |c, ctx| c.shed(budget, ctx));
+                self.recount(conn);
+            }
+        }
     }
 }

@@ -23,12 +23,78 @@ pub enum Step {
     Hold,
 }
 
+/// Capacity an empty pending buffer may keep for the next split unit: enough for the
+/// usual small messages; the buffer of a large one (up to 66 KB) is freed once read, so
+/// idle connections do not keep it (the memory budget counts capacity, not length).
+const KEEP_CAPACITY: usize = 4096;
+
+/// Bytes of a unit split across chunks (or held while waiting), read from `start`.
+/// Consuming moves `start`, not the bytes: skipping through a full buffer while
+/// resynchronising costs what is skipped. The live bytes are moved down only when the
+/// consumed prefix is longer than they are, so every byte moved was paid for by more
+/// than one byte consumed before it.
+#[derive(Debug, Default)]
+pub struct Pending {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl Pending {
+    /// The bytes not consumed yet.
+    pub fn bytes(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or(&[])
+    }
+
+    pub fn len(&self) -> usize {
+        self.buf.len().saturating_sub(self.start)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Memory held, consumed prefix and spare capacity included.
+    pub fn footprint(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Drops every byte and frees the memory; returns how many bytes were dropped.
+    pub fn discard(&mut self) -> usize {
+        let n = self.len();
+        *self = Pending::default();
+        n
+    }
+
+    fn extend(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start += n.min(self.len());
+        let live = self.buf.len() - self.start;
+        if live == 0 {
+            self.start = 0;
+            if self.buf.capacity() > KEEP_CAPACITY {
+                self.buf = Vec::new();
+            } else {
+                self.buf.clear();
+            }
+        } else if self.start > live {
+            #[cfg(test)]
+            count_moved(live);
+            self.buf.copy_within(self.start.., 0);
+            self.buf.truncate(live);
+            self.start = 0;
+        }
+    }
+}
+
 /// Feeds `pending ++ chunk` to `step` until it needs more. Units that lie wholly in
 /// `chunk` are read in place; a unit split across chunks is assembled in `pending`
 /// by copying only the bytes it still needs. `step` gets the bytes and whether they
 /// run to the end of the data available so far. Held bytes beyond `max_hold` are
 /// dropped; the count is returned so the caller can report the loss.
-pub fn run<F>(pending: &mut Vec<u8>, chunk: &[u8], max_hold: usize, step: &mut F) -> usize
+pub fn run<F>(pending: &mut Pending, chunk: &[u8], max_hold: usize, step: &mut F) -> usize
 where
     F: FnMut(&[u8], bool) -> Step,
 {
@@ -42,7 +108,7 @@ where
             }
             step(rest, true)
         } else {
-            step(pending, rest.is_empty())
+            step(pending.bytes(), rest.is_empty())
         };
         match result {
             Step::Consumed(0) => {
@@ -57,14 +123,13 @@ where
                 if pending.is_empty() {
                     rest = rest.get(n..).unwrap_or(&[]);
                 } else {
-                    let n = n.min(pending.len());
-                    pending.drain(..n);
+                    pending.consume(n);
                 }
             }
             Step::NeedMore(k) => {
                 idle_steps = 0;
                 if pending.is_empty() {
-                    pending.extend_from_slice(rest);
+                    pending.extend(rest);
                     return 0;
                 }
                 if rest.is_empty() {
@@ -75,24 +140,22 @@ where
                     return drop_all(pending, rest);
                 }
                 let take = k.max(1).min(rest.len()).min(MAX_UNIT - pending.len());
-                pending.extend_from_slice(&rest[..take]);
+                pending.extend(&rest[..take]);
                 rest = &rest[take..];
             }
             Step::Hold => {
                 if pending.len() + rest.len() > max_hold {
                     return drop_all(pending, rest);
                 }
-                pending.extend_from_slice(rest);
+                pending.extend(rest);
                 return 0;
             }
         }
     }
 }
 
-fn drop_all(pending: &mut Vec<u8>, rest: &[u8]) -> usize {
-    let n = pending.len() + rest.len();
-    pending.clear();
-    n
+fn drop_all(pending: &mut Pending, rest: &[u8]) -> usize {
+    pending.discard() + rest.len()
 }
 
 /// Result of looking for a message at the front of a header-framed stream.
@@ -183,6 +246,17 @@ fn aligned_or_skip(i: usize) -> Resync {
 }
 
 #[cfg(test)]
+thread_local! {
+    /// Bytes moved inside pending buffers by this thread (tests check skipping is linear).
+    static MOVED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
+fn count_moved(n: usize) {
+    MOVED.with(|m| m.set(m.get() + n as u64));
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -201,17 +275,17 @@ mod tests {
     #[test]
     fn run_reads_in_place_and_assembles_split_units() {
         let mut seen = Vec::new();
-        let mut pending = Vec::new();
+        let mut pending = Pending::default();
         {
             let mut step = four_byte_units(&mut seen);
             run(&mut pending, b"aaaabbbbcc", 100, &mut step);
-            assert_eq!(pending, b"cc");
+            assert_eq!(pending.bytes(), b"cc");
             run(&mut pending, b"c", 100, &mut step);
-            assert_eq!(pending, b"ccc");
+            assert_eq!(pending.bytes(), b"ccc");
             // Completes "cccc", then reads "dddd" in place and keeps "e".
             run(&mut pending, b"cdddde", 100, &mut step);
         }
-        assert_eq!(pending, b"e");
+        assert_eq!(pending.bytes(), b"e");
         let expected: Vec<Vec<u8>> = vec![
             b"aaaa".into(),
             b"bbbb".into(),
@@ -223,7 +297,8 @@ mod tests {
 
     #[test]
     fn run_copies_only_what_a_split_unit_needs() {
-        let mut pending = b"xy".to_vec();
+        let mut pending = Pending::default();
+        pending.extend(b"xy");
         let mut shown: Vec<usize> = Vec::new();
         run(&mut pending, b"zwrest", 100, &mut |buf: &[u8], _| {
             shown.push(buf.len());
@@ -241,12 +316,50 @@ mod tests {
 
     #[test]
     fn run_hold_is_bounded() {
-        let mut pending = Vec::new();
+        let mut pending = Pending::default();
         let dropped = run(&mut pending, b"12345", 8, &mut |_: &[u8], _| Step::Hold);
         assert_eq!(dropped, 0);
-        assert_eq!(pending, b"12345");
+        assert_eq!(pending.bytes(), b"12345");
         let dropped = run(&mut pending, b"6789", 8, &mut |_: &[u8], _| Step::Hold);
         assert_eq!(dropped, 9);
         assert!(pending.is_empty());
+    }
+
+    /// Resynchronising inside a full buffer: every plausible header claims the largest
+    /// payload (asc_pull_ack, ext 0xffff: 9 + 65535 bytes), so each candidate waits for
+    /// 65,560 bytes and is then refused (the bytes after its message are not a header:
+    /// the 9-byte period puts them mid-pattern). Each refusal skips 9 bytes of a ~64 KB
+    /// buffer; the bytes moved to do so must stay proportional to the input, not to
+    /// input x buffer.
+    #[test]
+    fn resync_skipping_is_linear_in_the_input() {
+        let unit: [u8; 9] = [0x52, 0x43, 0x15, 0x15, 0x14, 0x0f, 0xff, 0xff, 0x00];
+        assert!(crate::protocol::is_plausible_header(&unit));
+        let input: Vec<u8> = unit.iter().copied().cycle().take(400_000).collect();
+        let mut pending = Pending::default();
+        let mut skipped = 0usize;
+        // Never at the end of the data: a candidate whose message would end exactly at
+        // a segment boundary is not taken.
+        let mut step = |buf: &[u8], _| match resync(buf, false) {
+            Resync::Aligned => panic!("no header lines up in this input"),
+            Resync::Skip(n) => {
+                skipped += n;
+                Step::Consumed(n)
+            }
+            Resync::NeedMore(k) => Step::NeedMore(k),
+        };
+        MOVED.with(|m| m.set(0));
+        for seg in input.chunks(1448) {
+            assert_eq!(run(&mut pending, seg, 1 << 20, &mut step), 0);
+        }
+        let moved = MOVED.with(|m| m.get());
+        // Everything but the last candidate's wait was skipped, 9 bytes at a time.
+        assert_eq!(skipped % 9, 0);
+        assert!(skipped > input.len() - MAX_UNIT, "skipped {skipped}");
+        assert!(
+            moved <= 2 * input.len() as u64,
+            "{moved} bytes moved for {} bytes of input",
+            input.len()
+        );
     }
 }

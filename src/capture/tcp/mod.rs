@@ -44,6 +44,10 @@ pub struct Memory {
     pub max_framer_bytes: usize,
     pub max_requests: usize,
     pub max_gate_events: usize,
+    /// Bytes buffered over all connections, summed afresh from every buffer.
+    pub total_buffered: usize,
+    /// The same total as the table keeps it, segment by segment.
+    pub tracked_total: usize,
 }
 
 use super::Event;
@@ -71,10 +75,22 @@ pub struct TcpSegment<'a> {
     pub payload: &'a [u8],
 }
 
+/// Bounds on what the TCP layer keeps. Besides these, each direction keeps at most
+/// one unit being framed (8 + 66,560 bytes), 64 queued requests and 8 held events.
 #[derive(Debug, Clone)]
 pub struct TcpLimits {
-    /// Most bytes buffered out of order or unframed per direction.
+    /// Most bytes buffered out of order, or unframed while waiting, per direction.
+    /// 4 MiB is about the largest receive window of a Linux peer: data behind a hole
+    /// that the capture missed (and no captured ACK settled) is kept that long before
+    /// the hole is given up. One connection then holds at most 1/32 of the default total.
     pub max_buffered_per_direction: usize,
+    /// Most bytes buffered over all connections together: held out of order plus the
+    /// framers' buffers (their allocated capacity). Over it, the connections holding
+    /// the most give up what they hold, reported as the per-direction limit reports it.
+    /// A busy node's few hundred peers, in order, hold at most a partial message each
+    /// (a few MB in all); 256 MiB leaves room for dozens of connections recovering from
+    /// losses while no capture, however hostile, can take more.
+    pub max_buffered_total: usize,
     /// Most live connections tracked at once.
     pub max_connections: usize,
     /// A connection idle this long (capture time) may be evicted.
@@ -85,6 +101,7 @@ impl Default for TcpLimits {
     fn default() -> Self {
         TcpLimits {
             max_buffered_per_direction: 4 << 20,
+            max_buffered_total: 256 << 20,
             max_connections: 65_536,
             idle_timeout_usec: 600_000_000,
         }

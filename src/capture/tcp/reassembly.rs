@@ -84,7 +84,6 @@ impl Reassembler {
     }
 
     /// Bytes held out of order.
-    #[cfg(test)]
     pub fn held_bytes(&self) -> usize {
         self.held_bytes
     }
@@ -318,12 +317,20 @@ impl Reassembler {
         self.flush_contiguous(emit);
     }
 
-    /// The connection is over (RST, eviction, end of capture): deliver everything held,
-    /// reporting each hole as a gap, and a final gap if the FIN lies beyond the data.
-    pub fn drain<F: FnMut(Piece<'_>)>(&mut self, emit: &mut F) {
+    /// Stops waiting for the missing bytes: every hole before held data is reported
+    /// lost and the held data delivered, as the per-direction limit does one hole at a
+    /// time. Nothing is held afterwards.
+    pub fn give_up_holes<F: FnMut(Piece<'_>)>(&mut self, emit: &mut F) {
         while !self.held.is_empty() {
             self.skip_first_hole(emit);
         }
+        self.check_fin();
+    }
+
+    /// The connection is over (RST, eviction, end of capture): deliver everything held,
+    /// reporting each hole as a gap, and a final gap if the FIN lies beyond the data.
+    pub fn drain<F: FnMut(Piece<'_>)>(&mut self, emit: &mut F) {
+        self.give_up_holes(emit);
         if let Some(fin) = self.fin_off {
             if fin > self.next_off {
                 emit(Piece::Gap(fin - self.next_off));

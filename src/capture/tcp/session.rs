@@ -5,7 +5,7 @@
 use super::bootstrap::{end_event_name, server_stream_for, ActiveStream, Request};
 use super::classify::{self, Mode, BULK_PUSH};
 use super::emit::{ConnInfo, Ctx};
-use super::framer::{self, HeaderStep, Resync, Step};
+use super::framer::{self, HeaderStep, Pending, Resync, Step};
 use super::handshake::{self, HandshakeSide};
 use super::reassembly::Piece;
 use crate::capture::{Event, MessageEvent};
@@ -35,7 +35,7 @@ enum Reader {
 struct DirState {
     reader: Reader,
     /// Bytes of a unit split across segments (or held while waiting).
-    buf: Vec<u8>,
+    buf: Pending,
     /// Bytes skipped looking for a header, not reported yet.
     skipped: u64,
     /// Headerless bytes dropped while desynced, not reported yet.
@@ -48,7 +48,7 @@ impl DirState {
     fn new(reader: Reader) -> Self {
         DirState {
             reader,
-            buf: Vec::new(),
+            buf: Pending::default(),
             skipped: 0,
             discarded: 0,
             hs: HandshakeSide::default(),
@@ -102,6 +102,24 @@ impl Session {
             [self.dirs[0].buf.len(), self.dirs[1].buf.len()],
             self.requests.len(),
         )
+    }
+
+    /// Memory held by the framers of both directions.
+    pub fn footprint(&self) -> usize {
+        self.dirs[0].buf.footprint() + self.dirs[1].buf.footprint()
+    }
+
+    /// Drops the bytes side `d`'s framer holds (memory budget), reading on as after a
+    /// loss; frees the buffer even when empty. Returns the bytes dropped.
+    pub fn drop_unframed(&mut self, d: usize, why: &str, ctx: &mut Ctx<'_>) -> usize {
+        let n = self.dirs[d].buf.len();
+        if n == 0 {
+            self.dirs[d].buf.discard();
+        } else {
+            // `lose` counts the bytes as skipped or discarded and ends what they belonged to.
+            self.lose(d, why, ctx);
+        }
+        n
     }
 
     /// Node ids proved by side `d` and by the other side.
@@ -302,8 +320,8 @@ impl Session {
                 if self.client == Some(d) && self.dirs[other].reader != Reader::Waiting {
                     // Bytes the server side sent before this request, read so far as
                     // headers, answer nothing we know of.
-                    let lost = std::mem::take(&mut self.dirs[other].buf);
-                    self.dirs[other].skipped += lost.len() as u64;
+                    let lost = self.dirs[other].buf.discard();
+                    self.dirs[other].skipped += lost as u64;
                     self.flush_skipped(other, ctx);
                     self.dirs[other].reader = Reader::Waiting;
                 }
@@ -441,7 +459,7 @@ impl Session {
     }
 
     fn lose(&mut self, d: usize, why: &str, ctx: &mut Ctx<'_>) {
-        let held = std::mem::take(&mut self.dirs[d].buf).len() as u64;
+        let held = self.dirs[d].buf.discard() as u64;
         let reader = std::mem::replace(&mut self.dirs[d].reader, Reader::Desynced);
         let bootstrap_server = self.mode == Mode::Bootstrap && self.client != Some(d);
         self.dirs[d].reader = match reader {
@@ -492,7 +510,7 @@ impl Session {
             return;
         }
         self.dirs[d].ended = true;
-        let held = std::mem::take(&mut self.dirs[d].buf).len();
+        let held = self.dirs[d].buf.discard();
         let reader = std::mem::replace(&mut self.dirs[d].reader, Reader::Desynced);
         match reader {
             Reader::Headers { synced } => {

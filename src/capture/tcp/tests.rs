@@ -1016,6 +1016,147 @@ fn large_segments_are_not_truncated() {
     )));
 }
 
+// ---------------------------------------------------------------- memory budget
+
+/// Opens a realtime connection from client port `port`: SYN, SYN-ACK and a handshake
+/// query (Nano traffic, so its events are not held back).
+fn open_nano(h: &mut Harness, port: u16) {
+    h.ends[CLIENT].1 = port;
+    h.seq = [1_000_000, 9_000_000];
+    h.handshake();
+    h.send(CLIENT, &handshake_query());
+}
+
+/// Keepalive number `i + 1` after the client's next byte: keepalive 0 is never
+/// captured, so this one is held out of order (152 bytes).
+fn held_keepalive(h: &mut Harness, i: u32) {
+    let at = h.seq[CLIENT].wrapping_add(152 * (i + 1));
+    h.raw(CLIENT, at, "A", &keepalive());
+}
+
+/// The total the table tracks is the sum of every buffer, and within the budget.
+fn check_budget(h: &Harness, budget: usize) {
+    let m = h.tracker.memory();
+    assert_eq!(m.tracked_total, m.total_buffered, "{m:?}");
+    assert!(m.total_buffered <= budget, "{m:?}");
+}
+
+/// (client port, detail) of each "gap" connection event.
+fn gaps_by_port(ev: &[Event]) -> Vec<(u16, String)> {
+    connection_events(ev)
+        .into_iter()
+        .filter(|c| c.event == "gap")
+        .map(|c| (c.meta.src_port, c.detail.clone().unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn memory_budget_caps_held_bytes_over_all_connections() {
+    let budget = 20_000;
+    let limits = TcpLimits {
+        max_buffered_per_direction: 8192,
+        max_buffered_total: budget,
+        ..TcpLimits::default()
+    };
+    let mut h = Harness::with_limits(limits);
+    let mut ev = Vec::new();
+    // Six connections (ports 40001..40006) hold 16 keepalives each: 6 x 2432 = 14592.
+    for port in 40001..=40006 {
+        open_nano(&mut h, port);
+        for i in 0..16 {
+            held_keepalive(&mut h, i);
+            check_budget(&h, budget);
+        }
+    }
+    ev.extend(h.events());
+    assert!(gaps_by_port(&ev).is_empty());
+    // A seventh holds more and more: its 36th keepalive makes 14592 + 5472 = 20064,
+    // over the budget. It holds the most: it gives up its hole (152 bytes lost) and
+    // its 36 keepalives are read; the others keep theirs (14592 <= 17500, 7/8).
+    open_nano(&mut h, 40007);
+    h.events();
+    for i in 0..36 {
+        held_keepalive(&mut h, i);
+        check_budget(&h, budget);
+    }
+    let shed = h.events();
+    assert_eq!(
+        gaps_by_port(&shed),
+        vec![(40007, "152 bytes lost".to_string())]
+    );
+    let a = anomalies(&shed);
+    assert!(a.contains(&("tcp_gap", "152 bytes never captured; skipped".to_string())));
+    let overflow: Vec<_> = a.iter().filter(|(k, _)| *k == "tcp_overflow").collect();
+    assert_eq!(overflow.len(), 1, "{a:?}");
+    assert!(overflow[0].1.contains("20000"), "{}", overflow[0].1);
+    assert_eq!(messages(&shed).len(), 36);
+    // Its stream goes on in order from there.
+    held_keepalive(&mut h, 36);
+    assert_eq!(messages(&h.events()).len(), 1);
+    check_budget(&h, budget);
+    // Three more holding 16 each: 17024, 19456, then the fourth keepalive of the
+    // third makes 20064. The most held is 2432, by the six first and two more: the
+    // oldest (40001) then 40002 give up theirs, down to 15200 <= 17500.
+    for port in 40008..=40010 {
+        open_nano(&mut h, port);
+        for i in 0..16 {
+            held_keepalive(&mut h, i);
+            check_budget(&h, budget);
+        }
+    }
+    ev = h.events();
+    assert_eq!(
+        gaps_by_port(&ev),
+        vec![
+            (40001, "152 bytes lost".to_string()),
+            (40002, "152 bytes lost".to_string())
+        ]
+    );
+    let keepalives_from = |port: u16| {
+        messages(&ev)
+            .iter()
+            .filter(|m| m.meta.src_port == port && m.header.msg_type == 0x02)
+            .count()
+    };
+    assert_eq!(keepalives_from(40001), 16);
+    assert_eq!(keepalives_from(40002), 16);
+    assert_eq!(keepalives_from(40003), 0);
+    // Left: 40003..40006, 40008, 40009 and 40010 (now 16 held too), 2432 each.
+    assert_eq!(h.tracker.memory().total_buffered, 7 * 2432);
+}
+
+#[test]
+fn memory_budget_drops_unframed_bytes_too() {
+    let budget = 30_000;
+    let limits = TcpLimits {
+        max_buffered_total: budget,
+        ..TcpLimits::default()
+    };
+    let mut h = Harness::with_limits(limits);
+    open_nano(&mut h, 40001);
+    h.events();
+    // asc_pull_ack with ext 0xffff: 9 + 65535 payload bytes, sent 1000 at a time; the
+    // framer gathers them until the budget stops it.
+    let big = cat(&[&header(DEV, 0x0f, 0xffff), &vec![0u8; 65544]]);
+    for piece in big.chunks(1000) {
+        h.send(CLIENT, piece);
+        check_budget(&h, budget);
+    }
+    h.send(CLIENT, &keepalive());
+    let ev = h.events();
+    let a = anomalies(&ev);
+    let overflow: Vec<_> = a.iter().filter(|(k, _)| *k == "tcp_overflow").collect();
+    assert_eq!(overflow.len(), 1, "{a:?}");
+    assert!(
+        overflow[0].1.contains("unframed bytes dropped"),
+        "{}",
+        overflow[0].1
+    );
+    // The rest of the message is skipped; the keepalive after it is read.
+    assert!(a.iter().any(|(k, _)| *k == "resync"), "{a:?}");
+    assert_eq!(summary(&h, &ev), vec![(CLIENT, 0x02, 144)]);
+}
+
 #[test]
 fn arbitrary_segments_never_panic() {
     let pieces = [
@@ -1039,6 +1180,7 @@ fn arbitrary_segments_never_panic() {
             max_buffered_per_direction: 1 + (rng.next() % 3000) as usize,
             max_connections: 1 + (rng.next() % 4) as usize,
             idle_timeout_usec: 1 + (rng.next() % 50_000) as i64,
+            max_buffered_total: (rng.next() % 8000) as usize,
         };
         let mut h = Harness::with_limits(limits);
         for _ in 0..300 {

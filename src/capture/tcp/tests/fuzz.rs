@@ -120,8 +120,10 @@ fn tcp_fuzz_hostile_segments_never_panic_and_stay_bounded() {
                 max_buffered_per_direction: 1 + (rng.next() % 5000) as usize,
                 max_connections: 1 + (rng.next() % 6) as usize,
                 idle_timeout_usec: (rng.next() % 100_000) as i64 - 10,
+                max_buffered_total: (rng.next() % 20_000) as usize,
             }
         };
+        let max_total = limits.max_buffered_total;
         let max_held = limits.max_buffered_per_direction;
         let max_conns = limits.max_connections.max(1);
         let mut h = Harness::with_limits(limits);
@@ -171,6 +173,8 @@ fn tcp_fuzz_hostile_segments_never_panic_and_stay_bounded() {
             assert!(m.max_framer_bytes <= max_held.max(MAX_UNIT), "{ctx}");
             assert!(m.max_requests <= 64, "{ctx}");
             assert!(m.max_gate_events <= 8, "{ctx}");
+            assert!(m.total_buffered <= max_total, "{ctx}");
+            assert_eq!(m.total_buffered, m.tracked_total, "{ctx}");
             // The consumer drains events as they come; check ids on the way.
             check_ids(&mut h);
         }
