@@ -5,6 +5,7 @@
 
 use super::table::{Col, Options, ScanState, TableDef};
 use super::values::*;
+use crate::capture::pipeline::PipelineOptions;
 use crate::capture::{ConnectionEvent, Event};
 use rusqlite::types::Value;
 
@@ -49,6 +50,12 @@ impl TableDef for Connections {
                 "unknown option '{other}' (the only option is 'details')"
             )),
         }
+    }
+
+    fn pipeline_options(options: &Options) -> PipelineOptions {
+        let mut o = PipelineOptions::default();
+        o.tcp.per_message_events = options.details;
+        o
     }
 
     fn rows(ev: &Event, scan: &ScanState) -> usize {

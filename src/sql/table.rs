@@ -2,6 +2,7 @@
 //! (`nano_packets`, `nano_blocks`, ...) only says which columns it has and how an
 //! event turns into rows; scanning, argument handling and error reporting live here.
 
+use crate::capture::pipeline::PipelineOptions;
 use crate::capture::{Event, Pipeline, PipelineStats};
 use rusqlite::ffi;
 use rusqlite::types::{ToSqlOutput, Value};
@@ -43,6 +44,13 @@ pub trait TableDef: 'static {
     /// Value of column `col` of row `row` (0-based within the event).
     fn column(ev: &Event, row: usize, col: usize, scan: &ScanState) -> Value;
     /// Rows emitted at the very end of the scan (e.g. summary tables).
+    /// What the pipeline must produce for this table. By default no per-message
+    /// connection events: only `nano_connections(path, 'details')` reads them.
+    fn pipeline_options(_options: &Options) -> PipelineOptions {
+        let mut o = PipelineOptions::default();
+        o.tcp.per_message_events = false;
+        o
+    }
     fn final_rows(_stats: &PipelineStats) -> usize {
         0
     }
@@ -272,8 +280,9 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
             };
             self.state.options = T::parse_options(options.as_deref())
                 .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
-            let pipeline = Pipeline::open(Path::new(&path))
-                .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
+            let pipeline =
+                Pipeline::open_with(Path::new(&path), T::pipeline_options(&self.state.options))
+                    .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
             self.scan = Some(Scan {
                 pipeline,
                 event: None,

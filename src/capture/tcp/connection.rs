@@ -60,6 +60,7 @@ struct Sink<'a> {
     next_id: &'a mut u64,
     out: &'a mut VecDeque<Event>,
     listening: &'a mut ListeningPorts,
+    per_message_events: bool,
 }
 
 impl<'a> Sink<'a> {
@@ -69,6 +70,7 @@ impl<'a> Sink<'a> {
         next_id: &'a mut u64,
         out: &'a mut VecDeque<Event>,
         listening: &'a mut ListeningPorts,
+        per_message_events: bool,
     ) -> Self {
         Sink {
             frame,
@@ -76,6 +78,7 @@ impl<'a> Sink<'a> {
             next_id,
             out,
             listening,
+            per_message_events,
         }
     }
 }
@@ -100,6 +103,7 @@ impl Connection {
                 out: &mut *sink.out,
                 listening: &mut *sink.listening,
                 gate: &mut gate,
+                per_message_events: sink.per_message_events,
             };
             f(self, &mut ctx)
         };
@@ -340,8 +344,14 @@ impl ConnectionTable {
         // Fast path, one lookup: a segment of a live connection that is not a new SYN.
         if let Some(conn) = self.map.get_mut(&key) {
             if !(conn.closed || opens && conn.is_new_syn(d, seg.seq)) {
-                let mut sink =
-                    Sink::new(seg.frame, seg.time_usec, next_id, out, &mut self.listening);
+                let mut sink = Sink::new(
+                    seg.frame,
+                    seg.time_usec,
+                    next_id,
+                    out,
+                    &mut self.listening,
+                    self.limits.per_message_events,
+                );
                 conn.segment(d, seg, &self.limits, &mut sink);
                 self.buffered.recount(conn);
                 self.buffered
@@ -365,7 +375,14 @@ impl ConnectionTable {
             }
             Some(c) => opens && c.is_new_syn(d, seg.seq),
         };
-        let mut sink = Sink::new(seg.frame, seg.time_usec, next_id, out, &mut self.listening);
+        let mut sink = Sink::new(
+            seg.frame,
+            seg.time_usec,
+            next_id,
+            out,
+            &mut self.listening,
+            self.limits.per_message_events,
+        );
         if replace {
             if let Some(mut old) = self.map.remove(&key) {
                 self.buffered.forget(&old);
@@ -503,7 +520,14 @@ impl ConnectionTable {
             return;
         }
         self.last_sweep = Some(now);
-        let sink = Sink::new(seg.frame, now, next_id, out, &mut self.listening);
+        let sink = Sink::new(
+            seg.frame,
+            now,
+            next_id,
+            out,
+            &mut self.listening,
+            self.limits.per_message_events,
+        );
         let ending = Ending {
             why: "evicted",
             event: "evicted",
@@ -516,7 +540,14 @@ impl ConnectionTable {
     /// End of capture: flush every open connection, oldest first.
     pub fn finish(&mut self, next_id: &mut u64, out: &mut VecDeque<Event>) {
         let (frame, time) = (self.last_frame, self.last_time);
-        let sink = Sink::new(frame, time, next_id, out, &mut self.listening);
+        let sink = Sink::new(
+            frame,
+            time,
+            next_id,
+            out,
+            &mut self.listening,
+            self.limits.per_message_events,
+        );
         let ending = Ending {
             why: "capture ended",
             event: "open at end of capture",

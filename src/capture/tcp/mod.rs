@@ -95,6 +95,10 @@ pub struct TcpLimits {
     pub max_connections: usize,
     /// A connection idle this long (capture time) may be evicted.
     pub idle_timeout_usec: i64,
+    /// Not a limit but a switch of the same kind: report a connection event for every
+    /// message (what `nano_connections(path, 'details')` shows). Off, the tracker skips
+    /// building and queueing one event per message that nobody reads.
+    pub per_message_events: bool,
 }
 
 impl Default for TcpLimits {
@@ -104,6 +108,7 @@ impl Default for TcpLimits {
             max_buffered_total: 256 << 20,
             max_connections: 65_536,
             idle_timeout_usec: 600_000_000,
+            per_message_events: true,
         }
     }
 }

@@ -55,7 +55,7 @@ pub struct Reassembler {
 }
 
 impl Reassembler {
-    /// `history_cap` bytes of delivered data are kept to check retransmissions.
+    /// At least `history_cap` (at most twice that) bytes of delivered data are kept to check retransmissions.
     pub fn new(history_cap: usize) -> Self {
         Reassembler {
             history_cap,
@@ -377,9 +377,12 @@ impl Reassembler {
             self.history.clear();
             self.history.extend_from_slice(&data[data.len() - cap..]);
         } else {
-            let keep = cap - data.len();
-            if self.history.len() > keep {
-                let drop = self.history.len() - keep;
+            // Keep between `cap` and twice `cap` bytes, trimming back to `cap` only when
+            // the history would pass twice `cap`: each byte is then moved at most once,
+            // where trimming to `cap` on every segment shifted the whole history each time.
+            let total = self.history.len() + data.len();
+            if total > 2 * cap {
+                let drop = (total - cap).min(self.history.len());
                 self.history.drain(..drop);
             }
             self.history.extend_from_slice(data);

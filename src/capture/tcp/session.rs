@@ -265,13 +265,15 @@ impl Session {
             payload,
             peer_cookie,
         }));
-        let info = ConnInfo {
-            message_id: Some(id),
-            node_ids: self.node_ids(d),
-            ..ConnInfo::default()
-        };
-        // Framed messages always have a known type; "unknown" is only a guard.
-        ctx.connection(d, header.msg_name().unwrap_or("unknown"), info);
+        if ctx.per_message_events {
+            let info = ConnInfo {
+                message_id: Some(id),
+                node_ids: self.node_ids(d),
+                ..ConnInfo::default()
+            };
+            // Framed messages always have a known type; "unknown" is only a guard.
+            ctx.connection(d, header.msg_name().unwrap_or("unknown"), info);
+        }
         match request {
             // bulk_push: this same direction now carries a block stream.
             Some(None) => {

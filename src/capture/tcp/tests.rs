@@ -1181,6 +1181,7 @@ fn arbitrary_segments_never_panic() {
             max_connections: 1 + (rng.next() % 4) as usize,
             idle_timeout_usec: 1 + (rng.next() % 50_000) as i64,
             max_buffered_total: (rng.next() % 8000) as usize,
+            per_message_events: rng.next() % 2 == 0,
         };
         let mut h = Harness::with_limits(limits);
         for _ in 0..300 {
@@ -1471,3 +1472,33 @@ fn synthetic_sample_matches_its_ground_truth() {
 }
 
 mod fuzz;
+
+#[test]
+fn per_message_events_can_be_switched_off_without_changing_anything_else() {
+    // The same realtime exchange with and without per-message connection events: the
+    // messages and every other connection event are identical.
+    let run = |per_message_events: bool| {
+        let limits = TcpLimits {
+            per_message_events,
+            ..TcpLimits::default()
+        };
+        let mut h = Harness::with_limits(limits);
+        h.handshake();
+        h.send(
+            CLIENT,
+            &cat(&[&handshake_query(), &keepalive(), &keepalive()]),
+        );
+        h.send(SERVER, &keepalive());
+        h.fin(CLIENT);
+        h.fin(SERVER);
+        h.finish();
+        h.events()
+    };
+    let with = run(true);
+    let without = run(false);
+    let per_message = |e: &Event| matches!(e, Event::Connection(c) if c.message_id.is_some() && !c.event.starts_with("end of"));
+    assert_eq!(with.iter().filter(|e| per_message(e)).count(), 4);
+    assert_eq!(without.iter().filter(|e| per_message(e)).count(), 0);
+    let rest: Vec<&Event> = with.iter().filter(|e| !per_message(e)).collect();
+    assert_eq!(rest, without.iter().collect::<Vec<_>>());
+}
