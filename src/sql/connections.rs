@@ -6,6 +6,7 @@
 use super::table::{Col, Options, ScanState, TableDef};
 use super::values::*;
 use crate::capture::pipeline::PipelineOptions;
+use crate::capture::tcp::Reporting;
 use crate::capture::{ConnectionEvent, Event};
 use rusqlite::types::Value;
 
@@ -54,7 +55,10 @@ impl TableDef for Connections {
 
     fn pipeline_options(options: &Options) -> PipelineOptions {
         let mut o = PipelineOptions::default();
-        o.tcp.per_message_events = options.details;
+        o.tcp.report = Reporting {
+            per_message_events: options.details,
+            node_ids: true,
+        };
         o
     }
 

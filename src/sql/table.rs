@@ -3,6 +3,7 @@
 //! event turns into rows; scanning, argument handling and error reporting live here.
 
 use crate::capture::pipeline::PipelineOptions;
+use crate::capture::tcp::Reporting;
 use crate::capture::{Event, Pipeline, PipelineStats};
 use rusqlite::ffi;
 use rusqlite::types::{ToSqlOutput, Value};
@@ -48,7 +49,10 @@ pub trait TableDef: 'static {
     /// connection events: only `nano_connections(path, 'details')` reads them.
     fn pipeline_options(_options: &Options) -> PipelineOptions {
         let mut o = PipelineOptions::default();
-        o.tcp.per_message_events = false;
+        o.tcp.report = Reporting {
+            per_message_events: false,
+            node_ids: false,
+        };
         o
     }
     fn final_rows(_stats: &PipelineStats) -> usize {

@@ -5,7 +5,7 @@ use super::classify::{client_by_ports, ListeningPorts};
 use super::emit::{ConnInfo, Ctx, Gate};
 use super::reassembly::Reassembler;
 use super::session::Session;
-use super::{TcpLimits, TcpSegment};
+use super::{Reporting, TcpLimits, TcpSegment};
 use crate::capture::{flow_key, Event, Transport};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -60,7 +60,7 @@ struct Sink<'a> {
     next_id: &'a mut u64,
     out: &'a mut VecDeque<Event>,
     listening: &'a mut ListeningPorts,
-    per_message_events: bool,
+    report: Reporting,
 }
 
 impl<'a> Sink<'a> {
@@ -70,7 +70,7 @@ impl<'a> Sink<'a> {
         next_id: &'a mut u64,
         out: &'a mut VecDeque<Event>,
         listening: &'a mut ListeningPorts,
-        per_message_events: bool,
+        report: Reporting,
     ) -> Self {
         Sink {
             frame,
@@ -78,7 +78,7 @@ impl<'a> Sink<'a> {
             next_id,
             out,
             listening,
-            per_message_events,
+            report,
         }
     }
 }
@@ -103,7 +103,7 @@ impl Connection {
                 out: &mut *sink.out,
                 listening: &mut *sink.listening,
                 gate: &mut gate,
-                per_message_events: sink.per_message_events,
+                report: sink.report,
             };
             f(self, &mut ctx)
         };
@@ -350,7 +350,7 @@ impl ConnectionTable {
                     next_id,
                     out,
                     &mut self.listening,
-                    self.limits.per_message_events,
+                    self.limits.report,
                 );
                 conn.segment(d, seg, &self.limits, &mut sink);
                 self.buffered.recount(conn);
@@ -381,7 +381,7 @@ impl ConnectionTable {
             next_id,
             out,
             &mut self.listening,
-            self.limits.per_message_events,
+            self.limits.report,
         );
         if replace {
             if let Some(mut old) = self.map.remove(&key) {
@@ -526,7 +526,7 @@ impl ConnectionTable {
             next_id,
             out,
             &mut self.listening,
-            self.limits.per_message_events,
+            self.limits.report,
         );
         let ending = Ending {
             why: "evicted",
@@ -546,7 +546,7 @@ impl ConnectionTable {
             next_id,
             out,
             &mut self.listening,
-            self.limits.per_message_events,
+            self.limits.report,
         );
         let ending = Ending {
             why: "capture ended",

@@ -46,8 +46,8 @@ pub struct Ctx<'a> {
     pub out: &'a mut VecDeque<Event>,
     pub listening: &'a mut ListeningPorts,
     pub gate: &'a mut Gate,
-    /// Report a connection event for every message (see `TcpLimits`).
-    pub per_message_events: bool,
+    /// What to work out beyond the messages (see `Reporting`).
+    pub report: super::Reporting,
 }
 
 impl Ctx<'_> {

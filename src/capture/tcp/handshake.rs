@@ -19,13 +19,14 @@ pub fn on_handshake(
     msg: &NodeIdHandshake,
     sender: &mut HandshakeSide,
     other: &HandshakeSide,
+    prove_node_ids: bool,
 ) -> Option<[u8; 32]> {
     if let Some(cookie) = msg.query {
         sender.cookie = Some(cookie);
     }
     let response = msg.response.as_ref()?;
     let peer_cookie = other.cookie?;
-    if verify_response(response, &peer_cookie) {
+    if prove_node_ids && verify_response(response, &peer_cookie) {
         sender.node_id = Some(response.node_id);
     }
     Some(peer_cookie)
@@ -109,14 +110,14 @@ pub(crate) mod tests {
             response: None,
             v2: true,
         };
-        assert_eq!(on_handshake(&query, &mut initiator, &responder), None);
+        assert_eq!(on_handshake(&query, &mut initiator, &responder, true), None);
         assert_eq!(initiator.cookie, Some(cookie(0x40)));
         let answer = NodeIdHandshake {
             query: Some(cookie(0x20)),
             response: Some(example4_response()),
             v2: true,
         };
-        let peer = on_handshake(&answer, &mut responder, &initiator);
+        let peer = on_handshake(&answer, &mut responder, &initiator, true);
         assert_eq!(peer, Some(cookie(0x40)));
         assert_eq!(responder.cookie, Some(cookie(0x20)));
         assert_eq!(responder.node_id, Some(example4_response().node_id));
@@ -126,7 +127,14 @@ pub(crate) mod tests {
             cookie: Some(cookie(0x00)),
             node_id: None,
         };
-        on_handshake(&answer, &mut liar, &wrong);
+        on_handshake(&answer, &mut liar, &wrong, true);
         assert_eq!(liar.node_id, None);
+        // Not asked to prove node ids: the cookie still pairs, nothing is verified.
+        let mut unproved = HandshakeSide::default();
+        assert_eq!(
+            on_handshake(&answer, &mut unproved, &initiator, false),
+            Some(cookie(0x40))
+        );
+        assert_eq!(unproved.node_id, None);
     }
 }

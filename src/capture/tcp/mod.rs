@@ -95,10 +95,28 @@ pub struct TcpLimits {
     pub max_connections: usize,
     /// A connection idle this long (capture time) may be evicted.
     pub idle_timeout_usec: i64,
-    /// Not a limit but a switch of the same kind: report a connection event for every
-    /// message (what `nano_connections(path, 'details')` shows). Off, the tracker skips
-    /// building and queueing one event per message that nobody reads.
+    /// What to work out beyond the messages themselves.
+    pub report: Reporting,
+}
+
+/// Work the tracker can skip when nobody reads its result (a `count(*)` over
+/// `nano_packets` should neither build per-message events nor verify signatures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reporting {
+    /// A connection event for every message (`nano_connections(path, 'details')`).
     pub per_message_events: bool,
+    /// Verify handshake responses against the other side's cookie, to attach the proved
+    /// node ids to connection events.
+    pub node_ids: bool,
+}
+
+impl Default for Reporting {
+    fn default() -> Self {
+        Reporting {
+            per_message_events: true,
+            node_ids: true,
+        }
+    }
 }
 
 impl Default for TcpLimits {
@@ -108,7 +126,7 @@ impl Default for TcpLimits {
             max_buffered_total: 256 << 20,
             max_connections: 65_536,
             idle_timeout_usec: 600_000_000,
-            per_message_events: true,
+            report: Reporting::default(),
         }
     }
 }

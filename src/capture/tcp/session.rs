@@ -240,7 +240,8 @@ impl Session {
             match p {
                 Payload::NodeIdHandshake(hs) => {
                     let (me, other) = pair_mut(&mut self.dirs, d);
-                    peer_cookie = handshake::on_handshake(hs, &mut me.hs, &other.hs);
+                    peer_cookie =
+                        handshake::on_handshake(hs, &mut me.hs, &other.hs, ctx.report.node_ids);
                 }
                 Payload::Keepalive(k) => {
                     for peer in &k.peers {
@@ -265,7 +266,7 @@ impl Session {
             payload,
             peer_cookie,
         }));
-        if ctx.per_message_events {
+        if ctx.report.per_message_events {
             let info = ConnInfo {
                 message_id: Some(id),
                 node_ids: self.node_ids(d),

@@ -2,7 +2,7 @@
 //! bytes (PROTOCOL.md section 10 and the layouts of sections 5 and 6).
 
 use super::handshake::tests::{cookie, example4_response, hex};
-use super::{TcpLimits, TcpSegment, TcpTracker};
+use super::{Reporting, TcpLimits, TcpSegment, TcpTracker};
 use crate::capture::{ConnectionEvent, Event, MessageEvent, StreamItemEvent};
 use crate::protocol::test_rng::Rng;
 use crate::protocol::{Block, Payload, StreamEntry};
@@ -1181,7 +1181,10 @@ fn arbitrary_segments_never_panic() {
             max_connections: 1 + (rng.next() % 4) as usize,
             idle_timeout_usec: 1 + (rng.next() % 50_000) as i64,
             max_buffered_total: (rng.next() % 8000) as usize,
-            per_message_events: rng.next() % 2 == 0,
+            report: Reporting {
+                per_message_events: rng.next() % 2 == 0,
+                node_ids: rng.next() % 2 == 0,
+            },
         };
         let mut h = Harness::with_limits(limits);
         for _ in 0..300 {
@@ -1479,7 +1482,10 @@ fn per_message_events_can_be_switched_off_without_changing_anything_else() {
     // messages and every other connection event are identical.
     let run = |per_message_events: bool| {
         let limits = TcpLimits {
-            per_message_events,
+            report: Reporting {
+                per_message_events,
+                node_ids: true,
+            },
             ..TcpLimits::default()
         };
         let mut h = Harness::with_limits(limits);
