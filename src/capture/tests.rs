@@ -944,3 +944,27 @@ fn pipeline_fuzz_hostile_frames_never_panic() {
         }
     }
 }
+
+#[test]
+fn lending_events_gives_the_same_sequence_as_taking_them() {
+    let recs = vec![
+        (10, 0, garbage_ip()),
+        (11, 0, ip4_tcp(b"not nano")),
+        (12, 0, garbage_ip()),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 101, &recs);
+    let taken = all_events(&mut Pipeline::open(f.path()).unwrap());
+    assert!(taken.len() >= 2);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    assert!(
+        p.current().is_none(),
+        "nothing is lent before the first advance"
+    );
+    let mut lent = Vec::new();
+    while p.advance() {
+        lent.push(p.current().expect("advance lends an event").clone());
+    }
+    assert!(p.current().is_none() && !p.advance());
+    assert_eq!(lent, taken);
+    assert_eq!(p.stats().anomalies, taken.len() as u64);
+}

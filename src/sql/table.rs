@@ -182,8 +182,8 @@ unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
 
 struct Scan {
     pipeline: Pipeline,
-    /// The current event; `None` while in the final (summary) rows or at the end.
-    event: Option<Event>,
+    /// Rows the pipeline's current event yields (the event stays lent inside the
+    /// pipeline: `pipeline.current()`).
     rows_in_event: usize,
     row: usize,
     /// Emitting final rows: index into them.
@@ -236,21 +236,19 @@ impl<T: TableDef> PipelineCursor<'_, T> {
         }
         scan.row += 1;
         while scan.row >= scan.rows_in_event {
-            match scan.pipeline.next_event() {
-                Some(ev) => {
-                    scan.rows_in_event = T::rows(&ev, &self.state);
-                    scan.event = Some(ev);
-                    scan.row = 0;
+            if scan.pipeline.advance() {
+                scan.rows_in_event = scan
+                    .pipeline
+                    .current()
+                    .map_or(0, |ev| T::rows(ev, &self.state));
+                scan.row = 0;
+            } else {
+                if T::final_rows(scan.pipeline.stats()) > 0 {
+                    scan.final_row = Some(0);
+                } else {
+                    scan.eof = true;
                 }
-                None => {
-                    scan.event = None;
-                    if T::final_rows(scan.pipeline.stats()) > 0 {
-                        scan.final_row = Some(0);
-                    } else {
-                        scan.eof = true;
-                    }
-                    break;
-                }
+                break;
             }
         }
         self.state.row_number += 1;
@@ -289,7 +287,6 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
                     .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
             self.scan = Some(Scan {
                 pipeline,
-                event: None,
                 rows_in_event: 0,
                 row: 0,
                 final_row: None,
@@ -317,7 +314,7 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
             if i >= T::columns().len() {
                 return Ok(Value::Null); // the hidden path and options columns
             }
-            Ok(match (&scan.event, scan.final_row) {
+            Ok(match (scan.pipeline.current(), scan.final_row) {
                 (Some(ev), _) => T::column(ev, scan.row, i, &self.state),
                 (None, Some(fr)) => T::final_column(scan.pipeline.stats(), fr, i),
                 _ => Value::Null,
