@@ -37,7 +37,7 @@ pub use block::{block_size, block_type_name, WorkThresholds};
 pub use confirm_ack::VoteTiming;
 pub use decode::*;
 pub use header::{msg_name, network_name, MAX_MESSAGE_SIZE};
-pub use hex::hex_upper;
+pub use hex::{hex_upper, push_hex_upper};
 pub use types::*;
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,65 +20,72 @@ impl<'a> Obj<'a> {
         Obj { out, first: true }
     }
 
-    fn key(&mut self, k: &str) -> &mut String {
+    /// Keys are this module's own identifiers: nothing in them needs escaping.
+    fn key(&mut self, k: &'static str) -> &mut String {
         if !self.first {
             self.out.push(',');
         }
         self.first = false;
-        push_str(self.out, k);
-        self.out.push(':');
+        self.out.push('"');
+        self.out.push_str(k);
+        self.out.push_str("\":");
         self.out
     }
 
-    fn str(&mut self, k: &str, v: &str) -> &mut Self {
+    fn str(&mut self, k: &'static str, v: &str) -> &mut Self {
         let out = self.key(k);
         push_str(out, v);
         self
     }
 
-    fn hex(&mut self, k: &str, v: &[u8]) -> &mut Self {
+    fn hex(&mut self, k: &'static str, v: &[u8]) -> &mut Self {
         let out = self.key(k);
         out.push('"');
-        push_hex(out, v);
+        push_hex_upper(out, v);
         out.push('"');
         self
     }
 
-    fn opt_hex(&mut self, k: &str, v: Option<&[u8]>) -> &mut Self {
+    fn opt_hex(&mut self, k: &'static str, v: Option<&[u8]>) -> &mut Self {
         match v {
             Some(v) => self.hex(k, v),
             None => self.raw(k, "null"),
         }
     }
 
-    fn account(&mut self, k: &str, v: &[u8; 32]) -> &mut Self {
-        self.str(k, &encode_account(v))
+    /// `nano_` addresses are base32 letters and digits: written without escaping.
+    fn account(&mut self, k: &'static str, v: &[u8; 32]) -> &mut Self {
+        let out = self.key(k);
+        out.push('"');
+        out.push_str(&encode_account(v));
+        out.push('"');
+        self
     }
 
     /// A number or literal written as is.
-    fn num(&mut self, k: &str, v: impl Display) -> &mut Self {
+    fn num(&mut self, k: &'static str, v: impl Display) -> &mut Self {
         let out = self.key(k);
         let _ = write!(out, "{v}");
         self
     }
 
-    fn raw(&mut self, k: &str, v: &str) -> &mut Self {
+    fn raw(&mut self, k: &'static str, v: &str) -> &mut Self {
         self.key(k).push_str(v);
         self
     }
 
-    fn bool(&mut self, k: &str, v: bool) -> &mut Self {
+    fn bool(&mut self, k: &'static str, v: bool) -> &mut Self {
         self.raw(k, if v { "true" } else { "false" })
     }
 
     /// A u128 amount as decimal text (JSON numbers lose precision past 2^53).
-    fn amount(&mut self, k: &str, v: u128) -> &mut Self {
+    fn amount(&mut self, k: &'static str, v: u128) -> &mut Self {
         let out = self.key(k);
         let _ = write!(out, "\"{v}\"");
         self
     }
 
-    fn obj(&mut self, k: &str, f: impl FnOnce(&mut Obj<'_>)) -> &mut Self {
+    fn obj(&mut self, k: &'static str, f: impl FnOnce(&mut Obj<'_>)) -> &mut Self {
         let out = self.key(k);
         let mut inner = Obj::new(out);
         f(&mut inner);
@@ -86,7 +93,12 @@ impl<'a> Obj<'a> {
         self
     }
 
-    fn arr<T>(&mut self, k: &str, items: &[T], mut f: impl FnMut(&mut String, &T)) -> &mut Self {
+    fn arr<T>(
+        &mut self,
+        k: &'static str,
+        items: &[T],
+        mut f: impl FnMut(&mut String, &T),
+    ) -> &mut Self {
         let out = self.key(k);
         out.push('[');
         for (i, item) in items.iter().enumerate() {
@@ -119,17 +131,9 @@ fn push_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-}
-
 fn push_hex_item(out: &mut String, bytes: &[u8]) {
     out.push('"');
-    push_hex(out, bytes);
+    push_hex_upper(out, bytes);
     out.push('"');
 }
 
