@@ -3,6 +3,7 @@
 //! event turns into rows; scanning, argument handling and error reporting live here.
 
 use crate::capture::pipeline::PipelineOptions;
+use crate::capture::source::FrameSource;
 use crate::capture::tcp::Reporting;
 use crate::capture::{Event, Pipeline, PipelineStats};
 use rusqlite::ffi;
@@ -14,6 +15,7 @@ use rusqlite::{Error, Result};
 use std::borrow::Cow;
 use std::ffi::{c_int, CStr, CString};
 use std::marker::PhantomData;
+use std::os::unix::fs::FileTypeExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
@@ -112,72 +114,81 @@ unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
         // Reading files named in SQL is not something a view or trigger should do
         // behind the user's back.
         db.config(VTabConfig::DirectOnly)?;
-        Ok((
-            Cow::Owned(schema::<T>()),
-            PipelineTab {
-                base: ffi::sqlite3_vtab::default(),
-                _t: PhantomData,
-            },
-        ))
+        guarded(T::NAME, || {
+            Ok((
+                Cow::Owned(schema::<T>()),
+                PipelineTab {
+                    base: ffi::sqlite3_vtab::default(),
+                    _t: PhantomData,
+                },
+            ))
+        })
     }
 
     fn best_index(&self, info: &mut IndexInfo) -> Result<bool> {
-        let path_col = T::columns().len() as c_int;
-        let options_col = path_col + 1;
-        let mut path_constraint = None;
-        let mut options_constraint = None;
-        let mut unusable = false;
-        for (i, c) in info.constraints().enumerate() {
-            if c.operator() != IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ {
-                continue;
-            }
-            let slot = if c.column() == path_col {
-                &mut path_constraint
-            } else if c.column() == options_col {
-                &mut options_constraint
-            } else {
-                continue;
-            };
-            if c.is_usable() {
-                *slot = Some(i);
-            } else {
-                unusable = true;
-            }
-        }
-        // An argument that comes from another table in a join is not usable yet: tell
-        // SQLite to try an order where it is known.
-        if unusable {
-            return Ok(false);
-        }
-        let mut plan = 0;
-        if let Some(i) = path_constraint {
-            let mut usage = info.constraint_usage(i);
-            usage.set_argv_index(1);
-            usage.set_omit(true);
-            plan |= PLAN_WITH_PATH;
-            if let Some(j) = options_constraint {
-                let mut usage = info.constraint_usage(j);
-                usage.set_argv_index(2);
-                usage.set_omit(true);
-                plan |= PLAN_WITH_OPTIONS;
-            }
-            info.set_estimated_cost(1_000_000.0);
-            info.set_estimated_rows(1_000_000);
-        } else {
-            info.set_estimated_cost(f64::MAX);
-        }
-        info.set_idx_num(plan);
-        Ok(true)
+        guarded(T::NAME, || Ok(plan_scan(T::columns().len() as c_int, info)))
     }
 
     fn open(&'vtab mut self) -> Result<PipelineCursor<'vtab, T>> {
-        Ok(PipelineCursor {
-            base: ffi::sqlite3_vtab_cursor::default(),
-            scan: None,
-            state: ScanState::default(),
-            _p: PhantomData,
+        guarded(T::NAME, || {
+            Ok(PipelineCursor {
+                base: ffi::sqlite3_vtab_cursor::default(),
+                scan: None,
+                state: ScanState::default(),
+                args: Args::default(),
+                _p: PhantomData,
+            })
         })
     }
+}
+
+/// Chooses the plan: the path (and options) must be arguments known when the scan
+/// starts. `false` when a path or options constraint is not usable yet (it comes
+/// from a table SQLite has not positioned): SQLite then tries an order where it is.
+fn plan_scan(path_col: c_int, info: &mut IndexInfo) -> bool {
+    let options_col = path_col + 1;
+    let mut path_constraint = None;
+    let mut options_constraint = None;
+    let mut unusable = false;
+    for (i, c) in info.constraints().enumerate() {
+        if c.operator() != IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ {
+            continue;
+        }
+        let slot = if c.column() == path_col {
+            &mut path_constraint
+        } else if c.column() == options_col {
+            &mut options_constraint
+        } else {
+            continue;
+        };
+        if c.is_usable() {
+            *slot = Some(i);
+        } else {
+            unusable = true;
+        }
+    }
+    if unusable {
+        return false;
+    }
+    let mut plan = 0;
+    if let Some(i) = path_constraint {
+        let mut usage = info.constraint_usage(i);
+        usage.set_argv_index(1);
+        usage.set_omit(true);
+        plan |= PLAN_WITH_PATH;
+        if let Some(j) = options_constraint {
+            let mut usage = info.constraint_usage(j);
+            usage.set_argv_index(2);
+            usage.set_omit(true);
+            plan |= PLAN_WITH_OPTIONS;
+        }
+        info.set_estimated_cost(1_000_000.0);
+        info.set_estimated_rows(1_000_000);
+    } else {
+        info.set_estimated_cost(f64::MAX);
+    }
+    info.set_idx_num(plan);
+    true
 }
 
 struct Scan {
@@ -191,12 +202,30 @@ struct Scan {
     eof: bool,
 }
 
+/// The arguments of the current scan, given back as the hidden `path` and `options`
+/// columns: SQLite checks a second `path = ...` constraint against them.
+#[derive(Default)]
+struct Args {
+    path: Option<String>,
+    options: Option<String>,
+}
+
 #[repr(C)]
 pub struct PipelineCursor<'vtab, T: TableDef> {
     base: ffi::sqlite3_vtab_cursor,
     scan: Option<Scan>,
     state: ScanState,
+    args: Args,
     _p: PhantomData<&'vtab PipelineTab<T>>,
+}
+
+impl<T: TableDef> Drop for PipelineCursor<'_, T> {
+    /// SQLite's xClose drops the cursor: a panic while tearing down the pipeline must
+    /// not unwind into C.
+    fn drop(&mut self) {
+        let scan = self.scan.take();
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(scan)));
+    }
 }
 
 fn module_error(msg: String) -> Error {
@@ -219,6 +248,52 @@ fn guarded<R>(what: &str, f: impl FnOnce() -> Result<R>) -> Result<R> {
             )))
         }
     }
+}
+
+/// Argument `i` as text (NULL as `None`); any other type is an error naming it.
+fn text_arg<T: TableDef>(args: &Filters<'_>, i: usize, what: &str) -> Result<Option<String>> {
+    let wrong =
+        |got: &str| module_error(format!("{}: the {what} must be text, got {got}", T::NAME));
+    match args.get::<Value>(i) {
+        Ok(Value::Null) => Ok(None),
+        Ok(Value::Text(t)) => Ok(Some(t)),
+        Ok(Value::Integer(n)) => Err(wrong(&format!("the integer {n}"))),
+        Ok(Value::Real(r)) => Err(wrong(&format!("the real {r}"))),
+        Ok(Value::Blob(_)) => Err(wrong("a blob")),
+        Err(e) => Err(wrong(&e.to_string())),
+    }
+}
+
+/// Opens the capture file for a scan. Only regular files: opening a FIFO blocks
+/// until some writer appears (forever, inside the query, out of reach of
+/// sqlite3_interrupt), and a device or socket is no capture file either.
+fn open_capture(path: &Path) -> std::result::Result<FrameSource, String> {
+    if path.as_os_str().is_empty() {
+        return Err("the path is empty".into());
+    }
+    // Follows symbolic links, as opening does. Any error is left to `open`, whose
+    // messages already name the path (not found, permission denied, ...).
+    if let Ok(meta) = std::fs::metadata(path) {
+        let ft = meta.file_type();
+        let what = if ft.is_dir() {
+            Some("a directory")
+        } else if ft.is_fifo() {
+            Some("a FIFO (named pipe)")
+        } else if ft.is_socket() {
+            Some("a socket")
+        } else if ft.is_block_device() || ft.is_char_device() {
+            Some("a device")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(format!(
+                "{} is {what}, not a capture file (only regular pcap or pcapng files are read)",
+                path.display()
+            ));
+        }
+    }
+    FrameSource::open(path).map_err(|e| e.to_string())
 }
 
 impl<T: TableDef> PipelineCursor<'_, T> {
@@ -261,6 +336,7 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
         guarded(T::NAME, || {
             self.scan = None;
             self.state = ScanState::default();
+            self.args = Args::default();
             if idx_num & PLAN_WITH_PATH == 0 || args.is_empty() {
                 return Err(module_error(format!(
                     "{}: the capture file path is required, e.g. SELECT * FROM {}('capture.pcapng')",
@@ -268,23 +344,22 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
                     T::NAME
                 )));
             }
-            let path: Option<String> = args
-                .get(0)
-                .map_err(|_| module_error(format!("{}: the path must be text", T::NAME)))?;
-            let Some(path) = path else {
-                return Err(module_error(format!("{}: the path is NULL", T::NAME)));
-            };
-            let options: Option<String> = if idx_num & PLAN_WITH_OPTIONS != 0 {
-                args.get(1)
-                    .map_err(|_| module_error(format!("{}: the options must be text", T::NAME)))?
+            let path = text_arg::<T>(args, 0, "path")?
+                .ok_or_else(|| module_error(format!("{}: the path is NULL", T::NAME)))?;
+            let options = if idx_num & PLAN_WITH_OPTIONS != 0 {
+                text_arg::<T>(args, 1, "options")?
             } else {
                 None
             };
             self.state.options = T::parse_options(options.as_deref())
                 .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
-            let pipeline =
-                Pipeline::open_with(Path::new(&path), T::pipeline_options(&self.state.options))
-                    .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
+            let source = open_capture(Path::new(&path))
+                .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
+            let pipeline = Pipeline::from_source(source, T::pipeline_options(&self.state.options));
+            self.args = Args {
+                path: Some(path),
+                options,
+            };
             self.scan = Some(Scan {
                 pipeline,
                 rows_in_event: 0,
@@ -302,7 +377,11 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
     }
 
     fn eof(&self) -> bool {
-        self.scan.as_ref().is_none_or(|s| s.eof)
+        // No way to report an error here: a panic ends the scan.
+        catch_unwind(AssertUnwindSafe(|| {
+            self.scan.as_ref().is_none_or(|s| s.eof)
+        }))
+        .unwrap_or(true)
     }
 
     fn column(&self, ctx: &mut Context, i: c_int) -> Result<()> {
@@ -311,8 +390,12 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
                 return Ok(Value::Null);
             };
             let i = i as usize;
-            if i >= T::columns().len() {
-                return Ok(Value::Null); // the hidden path and options columns
+            let own = T::columns().len();
+            if i == own {
+                return Ok(self.args.path.clone().map_or(Value::Null, Value::Text));
+            }
+            if i > own {
+                return Ok(self.args.options.clone().map_or(Value::Null, Value::Text));
             }
             Ok(match (scan.pipeline.current(), scan.final_row) {
                 (Some(ev), _) => T::column(ev, scan.row, i, &self.state),
@@ -324,6 +407,6 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
     }
 
     fn rowid(&self) -> Result<i64> {
-        Ok(self.state.row_number)
+        guarded(T::NAME, || Ok(self.state.row_number))
     }
 }
