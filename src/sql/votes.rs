@@ -104,6 +104,7 @@ columns!(H {
     IsFinal => ("final", "INTEGER"),
     TimestampMs => ("timestamp_ms", "INTEGER"),
     Rebroadcasted => ("rebroadcasted", "INTEGER"),
+    Timestamp => ("timestamp", "TEXT"),
 });
 
 pub struct VoteHashes;
@@ -147,6 +148,10 @@ impl MessageTable for VoteHashes {
                 _ => Value::Null,
             },
             H::Rebroadcasted => bool_int(ack.rebroadcasted),
+            H::Timestamp => match v.timing(m.header.version_using) {
+                VoteTiming::Timestamp { ms, .. } => time_ms_text(ms),
+                _ => Value::Null,
+            },
         }
     }
 }
