@@ -89,19 +89,48 @@ pub const fn meta_columns() -> [super::table::Col; META_COLUMNS] {
     ]
 }
 
-/// Value of meta column `i` (< META_COLUMNS) for an item carried by message `packet_id`.
+/// The place and time of an item, as every table shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    Frame,
+    Time,
+    TimeUsec,
+    SrcIp,
+    SrcPort,
+    DstIp,
+    DstPort,
+    FlowKey,
+}
+
+pub fn place(m: &PacketMeta, which: Place) -> Value {
+    match which {
+        Place::Frame => u64_value(m.frame),
+        Place::Time => time_text(m.time_usec),
+        Place::TimeUsec => int(m.time_usec),
+        Place::SrcIp => text(m.src_ip.to_string()),
+        Place::SrcPort => int(m.src_port),
+        Place::DstIp => text(m.dst_ip.to_string()),
+        Place::DstPort => int(m.dst_port),
+        Place::FlowKey => int(m.flow_key),
+    }
+}
+
+/// Value of meta column `i` (< META_COLUMNS, in `meta_columns` order) for an item
+/// carried by message `packet_id`.
 pub fn meta_value(packet_id: Option<u64>, m: &PacketMeta, i: usize) -> Value {
+    const PLACES: [Place; META_COLUMNS - 1] = [
+        Place::Frame,
+        Place::Time,
+        Place::TimeUsec,
+        Place::SrcIp,
+        Place::SrcPort,
+        Place::DstIp,
+        Place::DstPort,
+        Place::FlowKey,
+    ];
     match i {
         0 => packet_id.map_or(Value::Null, u64_value),
-        1 => u64_value(m.frame),
-        2 => time_text(m.time_usec),
-        3 => int(m.time_usec),
-        4 => text(m.src_ip.to_string()),
-        5 => int(m.src_port),
-        6 => text(m.dst_ip.to_string()),
-        7 => int(m.dst_port),
-        8 => int(m.flow_key),
-        _ => Value::Null,
+        _ => PLACES.get(i - 1).map_or(Value::Null, |&p| place(m, p)),
     }
 }
 
