@@ -19,7 +19,7 @@ const perType = db.prepare(
   "SELECT msg_name, count(*) AS n FROM nano_packets(?) GROUP BY msg_name ORDER BY msg_name"
 );
 for (const row of perType.all(capture)) {
-  console.log(`${row.msg_name}|${row.n}`);
+  console.log(`${row.msg_name ?? "NULL"}|${row.n}`); // NULL: a type newer than the decoder
 }
 const votes = db.prepare(
   "SELECT account, final, vote_count FROM nano_votes(?) ORDER BY packet_id LIMIT 3"

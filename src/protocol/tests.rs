@@ -1,4 +1,4 @@
-//! Tests against the worked examples of PROTOCOL.md section 10, known genesis blocks,
+//! Tests against the worked examples of docs/protocol.md section 10, known genesis blocks,
 //! every Malformed and Incomplete path, and random bytes (never a panic).
 
 use super::crypto::sign;
@@ -24,7 +24,7 @@ fn h64(s: &str) -> [u8; 64] {
     hx(s).try_into().unwrap()
 }
 
-/// A `0000: xx xx ...` dump as in PROTOCOL.md, offsets dropped.
+/// A `0000: xx xx ...` dump as in docs/protocol.md, offsets dropped.
 fn dump(s: &str) -> Vec<u8> {
     s.lines()
         .filter_map(|l| l.split_once(':'))

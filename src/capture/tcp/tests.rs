@@ -1,5 +1,5 @@
 //! End-to-end tests of the TCP layer with hand-built segments carrying real message
-//! bytes (PROTOCOL.md section 10 and the layouts of sections 5 and 6).
+//! bytes (docs/protocol.md section 10 and the layouts of sections 5 and 6).
 
 use super::handshake::tests::{cookie, example4_response, hex};
 use super::{Reporting, TcpLimits, TcpSegment, TcpTracker};

@@ -129,7 +129,7 @@ pub fn lit(p: &std::path::Path) -> String {
 
 /// Writes a classic pcap (Ethernet) with one IPv4 UDP datagram per payload, from
 /// 10.0.0.1:7075 to 10.0.0.2:7075, one second apart starting at 2024-01-01.
-/// For tests that need exact bytes on the wire, such as PROTOCOL.md's examples.
+/// For tests that need exact bytes on the wire, such as docs/protocol.md's examples.
 pub fn write_udp_pcap(path: &std::path::Path, payloads: &[Vec<u8>]) {
     let forward: Vec<(bool, Vec<u8>)> = payloads.iter().map(|p| (true, p.clone())).collect();
     write_udp_pcap_both_ways(path, &forward);
@@ -163,7 +163,7 @@ pub fn write_udp_pcap_both_ways(path: &std::path::Path, payloads: &[(bool, Vec<u
     }
 }
 
-/// Bytes from a hex dump such as PROTOCOL.md prints: offsets (`0000:`) and
+/// Bytes from a hex dump such as docs/protocol.md prints: offsets (`0000:`) and
 /// whitespace are ignored.
 pub fn hex_dump(text: &str) -> Vec<u8> {
     let mut out = Vec::new();

@@ -182,7 +182,7 @@ fn connections_opened_after_loading_have_it_too() {
 #[test]
 fn scalar_functions() {
     let conn = connect();
-    // Check values from PROTOCOL.md section 3.
+    // Check values from docs/protocol.md section 3.
     let dev = "B0311EA55708D6A53C75CDBF88300259C6D018522FE3D4D0A242E431F9E8B6D0";
     let dev_addr = "nano_3e3j5tkog48pnny9dmfzj1r16pg8t1e76dz5tmac6iq689wyjfpiij4txtdo";
     assert_eq!(

@@ -176,7 +176,7 @@ fn tshark_bootstrap_frames(path: &Path, ports: &[u16]) -> Vec<TsharkFrame> {
 /// the request to the end of its stream, in the direction that carries the stream, must
 /// equal nanocap's count. Requests with a bulk_pull extended count are left out:
 /// tshark reads bulk_pull as 72 bytes always and so misses the 8 extended bytes
-/// (PROTOCOL.md section 9); nanocap's ground-truth tests cover those.
+/// (docs/protocol.md section 9); nanocap's ground-truth tests cover those.
 fn bootstrap_counts_agree(path: &Path, ports: &[u16]) -> usize {
     let conn = connect();
     let f = lit(path);
