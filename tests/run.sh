@@ -74,7 +74,7 @@ cargo test --release --manifest-path tests/harness/Cargo.toml 2>&1 | tee -a "$lo
 # the output of the test binary that recorded the skip.
 echo "== summary"
 awk -F'\t' -v skipped="$NANOCAP_SKIPPED" '
-    BEGIN { while ((getline line < skipped) > 0) { split(line, f, "\t"); skip[f[1] "\t" f[2]] = f[3] } }
+    BEGIN { while ((getline line < skipped) > 0) { split(line, part, "\t"); skip[part[1] "\t" part[2]] = part[3] } }
     / Running .*\(.*\)$/ { bin = $0; sub(/^.*\(/, "", bin); sub(/\)$/, "", bin); sub(/^.*\//, "", bin) }
     /^test .* \.\.\. ok$/ {
         name = $0; sub(/^test /, "", name); sub(/ \.\.\. ok$/, "", name); k = bin "\t" name
