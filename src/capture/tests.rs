@@ -662,7 +662,7 @@ fn pipeline_is_send() {
 
 // ---- NEEDS DECODER: these run `protocol::decode_datagram` for real. ----
 
-/// telemetry_req on the dev network (PROTOCOL.md header: 'R' 'A', versions 0x15 0x15
+/// telemetry_req on the dev network (docs/protocol.md header: 'R' 'A', versions 0x15 0x15
 /// 0x14, type 0x0c, extensions 0): a complete message with an empty payload.
 const TELEMETRY_REQ: [u8; 8] = [0x52, 0x41, 0x15, 0x15, 0x14, 0x0c, 0x00, 0x00];
 

@@ -1,4 +1,4 @@
-//! The five block types (PROTOCOL.md section 4): parsing by type code, sizes,
+//! The five block types (docs/protocol.md section 4): parsing by type code, sizes,
 //! hash, root, proof-of-work value and thresholds, signature check.
 
 use super::crypto::{blake2b_256, blake2b_64, verify};
@@ -133,7 +133,7 @@ pub(crate) fn parse_block<'a>(
     })
 }
 
-/// Work thresholds of one network (PROTOCOL.md 4.4).
+/// Work thresholds of one network (docs/protocol.md section 4.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkThresholds {
     pub epoch_1: u64,

@@ -69,7 +69,7 @@ pub(crate) fn decode(
     })
 }
 
-/// What the vote's 8-byte field means (PROTOCOL.md section 8 item 3).
+/// What the vote's 8-byte field means (docs/protocol.md section 8 item 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VoteTiming {
     /// All ones: a final vote (V22+).

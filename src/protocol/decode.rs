@@ -10,7 +10,7 @@ pub fn parse_header(buf: &[u8]) -> Result<Header, DecodeError> {
     header::parse(buf)
 }
 
-/// Payload length a stream framer must read after this header (PROTOCOL.md section 7,
+/// Payload length a stream framer must read after this header (docs/protocol.md section 7,
 /// TCP rules). Malformed when the length cannot be computed (unknown type, block type
 /// out of range, over 66560 bytes, ...).
 pub fn payload_len(h: &Header) -> Result<usize, Malformed> {
@@ -124,14 +124,14 @@ pub fn decode_datagram(buf: &[u8]) -> Option<(Header, Result<Payload, Malformed>
     Some((h, result))
 }
 
-/// Resynchronisation heuristic of PROTOCOL.md 6.5 step 7 on the first 8 bytes:
+/// Resynchronisation heuristic of docs/protocol.md section 6.5 step 7 on the first 8 bytes:
 /// 'R', a known network byte, version_using 13..=40, max ≥ using ≥ min, type in
 /// {2..8, 10..15}, payload length computable and ≤ 66560.
 pub fn is_plausible_header(buf: &[u8]) -> bool {
     header::is_plausible(buf)
 }
 
-/// Which headerless stream item is expected next (PROTOCOL.md section 6).
+/// Which headerless stream item is expected next (docs/protocol.md section 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamKind {
     /// 6.1, 64-byte entries; End when the account is zero.

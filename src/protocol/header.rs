@@ -1,4 +1,4 @@
-//! The 8-byte message header (PROTOCOL.md section 2), names of networks and message
+//! The 8-byte message header (docs/protocol.md section 2), names of networks and message
 //! types, and the payload length rules a framer needs (section 7).
 
 use super::block::block_size;

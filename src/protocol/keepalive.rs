@@ -1,4 +1,4 @@
-//! keepalive (0x02): eight peer endpoints, exactly 144 bytes (PROTOCOL.md 5.1).
+//! keepalive (0x02): eight peer endpoints, exactly 144 bytes (docs/protocol.md section 5.1).
 
 use super::wire::{bytes, exact_len, run};
 use super::{Endpoint, Keepalive, Malformed};

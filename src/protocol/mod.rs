@@ -1,6 +1,6 @@
 //! The Nano wire protocol: pure functions from bytes to typed messages.
 //! Nothing here knows about capture files, TCP or SQLite. Layouts follow
-//! ../shared/PROTOCOL.md (which follows the node's source).
+//! docs/protocol.md (which follows the node's source).
 //!
 //! CONTRACT: the public names re-exported here are used by `capture` and `sql`.
 //! Add freely; rename or remove only together with their users.

@@ -1,4 +1,4 @@
-//! Headerless bootstrap stream items (PROTOCOL.md section 6): frontiers, block
+//! Headerless bootstrap stream items (docs/protocol.md section 6): frontiers, block
 //! streams, the bulk_pull_account head and pending entries, and their terminators.
 
 use super::block::{block_size, parse_block};

@@ -1,4 +1,4 @@
-//! Tests against the worked examples of PROTOCOL.md section 10, known genesis blocks,
+//! Tests against the worked examples of docs/protocol.md section 10, known genesis blocks,
 //! every Malformed and Incomplete path, and random bytes (never a panic).
 
 use super::crypto::sign;
@@ -24,7 +24,7 @@ fn h64(s: &str) -> [u8; 64] {
     hx(s).try_into().unwrap()
 }
 
-/// A `0000: xx xx ...` dump as in PROTOCOL.md, offsets dropped.
+/// A `0000: xx xx ...` dump as in docs/protocol.md, offsets dropped.
 fn dump(s: &str) -> Vec<u8> {
     s.lines()
         .filter_map(|l| l.split_once(':'))
@@ -1647,18 +1647,16 @@ fn random_bytes_never_panic() {
 // ---------- real capture (skipped when the file is absent) ----------
 
 /// Reassembles each TCP direction of the real dev-network capture of
-/// /work/shared/captures (or $NANOCAP_REAL_PCAP) and decodes it end to end: the
+/// `NANOCAP_CAPTURES` (optional test input) and decodes it end to end: the
 /// message counts must equal the nodes' own statistics, every payload must decode,
 /// every vote and telemetry signature must verify.
 #[test]
 fn real_capture_decodes_with_the_nodes_counts() {
     use std::collections::BTreeMap;
-    let path = std::env::var("NANOCAP_REAL_PCAP")
-        .unwrap_or_else(|_| "/work/shared/captures/rsnano_dev_live_small.pcap".into());
-    let Ok(file) = std::fs::File::open(&path) else {
-        eprintln!("skipped: {path} not found");
+    let Some(path) = crate::test_support::real_capture("rsnano_dev_live_small.pcap") else {
         return;
     };
+    let file = std::fs::File::open(&path).unwrap();
     let mut reader = pcap_file::pcap::PcapReader::new(file).unwrap();
     type Key = ([u8; 4], u16, [u8; 4], u16);
     // Segments per direction as (sequence number, bytes); assembled after sorting

@@ -5,7 +5,7 @@ pub type Hash = [u8; 32];
 pub type PublicKey = [u8; 32];
 pub type Signature = [u8; 64];
 
-/// The 8-byte message header (PROTOCOL.md section 2).
+/// The 8-byte message header (docs/protocol.md section 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
     /// u16 big-endian, e.g. 0x5243 for live.
@@ -281,7 +281,7 @@ pub enum Payload {
     AscPullAck(AscPullAck),
 }
 
-/// One item of a headerless bootstrap stream (PROTOCOL.md section 6).
+/// One item of a headerless bootstrap stream (docs/protocol.md section 6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamEntry {
     /// 6.1: `account ‖ frontier_hash`.

@@ -1,6 +1,6 @@
 //! Typical TCP conversations: a realtime connection (handshake first, then messages
 //! both ways) and legacy bootstrap connections with their headerless answers
-//! (PROTOCOL.md 5.8 and section 6).
+//! (docs/protocol.md section 5.8 and section 6).
 
 use super::encode::{self, *};
 use super::messages::{Factory, Msg, VoteStamp};
@@ -190,7 +190,7 @@ pub fn bulk_pulls(f: &mut Factory, close_early: bool) -> Conversation {
     c
 }
 
-/// bulk_pull_account with flags 0, 1 and 2 in turn (PROTOCOL.md 6.3).
+/// bulk_pull_account with flags 0, 1 and 2 in turn (docs/protocol.md section 6.3).
 pub fn bulk_pull_accounts(f: &mut Factory) -> Conversation {
     let mut c = Conversation::default();
     for flags in [0u8, 1, 2] {

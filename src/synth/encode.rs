@@ -1,4 +1,4 @@
-//! Message -> bytes, written from PROTOCOL.md sections 2-6 (an encoder independent
+//! Message -> bytes, written from docs/protocol.md sections 2-6 (an encoder independent
 //! of `crate::protocol`'s decoder so the two can be tested against each other).
 
 use crate::protocol::types::*;
@@ -51,7 +51,7 @@ pub fn block_type(block: &Block) -> BlockType {
     }
 }
 
-/// Serialized size without the type byte (PROTOCOL.md 4.1).
+/// Serialized size without the type byte (docs/protocol.md section 4.1).
 pub fn block_size(t: BlockType) -> usize {
     match t {
         BlockType::Send => 152,
@@ -71,7 +71,7 @@ pub fn header_bytes(h: &Header, out: &mut Vec<u8>) {
     out.extend_from_slice(&h.extensions.to_le_bytes());
 }
 
-/// Legacy work is little-endian, state work big-endian (PROTOCOL.md 3).
+/// Legacy work is little-endian, state work big-endian (docs/protocol.md section 3).
 pub fn block_bytes(block: &Block, out: &mut Vec<u8>) {
     match block {
         Block::Send(b) => {
@@ -112,13 +112,13 @@ pub fn block_bytes(block: &Block, out: &mut Vec<u8>) {
     }
 }
 
-/// `[type][block]`, the stream form (PROTOCOL.md 6.2, 6.4, 5.13).
+/// `[type][block]`, the stream form (docs/protocol.md section 6.2, 6.4, 5.13).
 pub fn typed_block_bytes(block: &Block, out: &mut Vec<u8>) {
     out.push(block_type(block) as u8);
     block_bytes(block, out);
 }
 
-/// Count bits of confirm_req/confirm_ack (PROTOCOL.md 2.2): v1 in bits 12-15 for
+/// Count bits of confirm_req/confirm_ack (docs/protocol.md section 2.2): v1 in bits 12-15 for
 /// 1..15, v2 (bit 0, split nibbles) when `v2` is asked or the count needs it.
 pub fn count_bits(count: usize, v2: bool) -> u16 {
     let c = count.min(255) as u16;

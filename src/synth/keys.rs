@@ -1,5 +1,5 @@
 //! Keys, ed25519-blake2b signing, BLAKE2b block and vote hashing and proof of work,
-//! written from PROTOCOL.md 3, 4.3, 4.4 and 5.4 independently of `crate::protocol`.
+//! written from docs/protocol.md section 3, 4.3, 4.4 and 5.4 independently of `crate::protocol`.
 
 use blake2::digest::consts::{U32, U8};
 use blake2::{Blake2b, Blake2b512, Digest};
@@ -14,7 +14,7 @@ pub const DEV_PRIVATE_KEY: [u8; 32] =
 /// Its public key: the dev genesis account.
 pub const DEV_PUBLIC_KEY: [u8; 32] =
     hex32("B0311EA55708D6A53C75CDBF88300259C6D018522FE3D4D0A242E431F9E8B6D0");
-/// Hash of the dev genesis open block (PROTOCOL.md 4.3).
+/// Hash of the dev genesis open block (docs/protocol.md section 4.3).
 pub const DEV_GENESIS_HASH: [u8; 32] =
     hex32("04270D7F11C4B2B472F2854C5A59F2A7E84226CE9ED799DE75744BD7D85FC9D9");
 /// Live genesis account (used as a realistic destination / link).
@@ -106,7 +106,7 @@ pub fn blake2b_256(parts: &[&[u8]]) -> Hash {
     h.finalize().into()
 }
 
-/// Block hash per PROTOCOL.md 4.3 (signature and work excluded).
+/// Block hash per docs/protocol.md section 4.3 (signature and work excluded).
 pub fn block_hash(block: &Block) -> Hash {
     match block {
         Block::Send(b) => blake2b_256(&[&b.previous, &b.destination, &b.balance.to_be_bytes()]),
@@ -139,12 +139,12 @@ pub fn vote_hash(hashes: &[Hash], timestamp_raw: u64) -> Hash {
     h.finalize().into()
 }
 
-/// Vote hash of a legacy vote-by-block: no "vote " prefix (PROTOCOL.md 5.4).
+/// Vote hash of a legacy vote-by-block: no "vote " prefix (docs/protocol.md section 5.4).
 pub fn vote_hash_legacy(block_hash: &Hash, sequence: u64) -> Hash {
     blake2b_256(&[block_hash, &sequence.to_le_bytes()])
 }
 
-/// The PoW root of a block (PROTOCOL.md 4.4).
+/// The PoW root of a block (docs/protocol.md section 4.4).
 pub fn work_root(block: &Block) -> Hash {
     match block {
         Block::Send(b) => b.previous,
@@ -216,7 +216,7 @@ mod tests {
             block_hash(&b),
             hex32("A1A72D9CAD3C5FA8091FDAACED6B47208E3F66BB3D0E3AA1BC300DAA77612155")
         );
-        // PROTOCOL.md example 2: value of work 0x41e against root = previous.
+        // docs/protocol.md example 2: value of work 0x41e against root = previous.
         assert_eq!(work_value(0x41e, &work_root(&b)), 0xffc4d15e6be4d3e7);
     }
 

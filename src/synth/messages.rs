@@ -1,5 +1,5 @@
 //! What to generate: a factory of signed, worked, encoded Nano messages (every type
-//! and every flag / legacy form of PROTOCOL.md 2-6) together with their expected decode.
+//! and every flag / legacy form of docs/protocol.md section 2-6) together with their expected decode.
 
 use super::encode::{self, *};
 use super::keys::{self, hex_upper, Key};
@@ -7,7 +7,7 @@ use super::rng::Rng;
 use super::truth::{BlockTruth, MessageTruth};
 use crate::protocol::types::*;
 
-/// The four networks of PROTOCOL.md 1.
+/// The four networks of docs/protocol.md section 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Network {
     Dev,
@@ -45,7 +45,7 @@ impl Network {
         })
     }
 
-    /// (epoch_1, epoch_2 send/change, epoch_2 receive/open) thresholds (PROTOCOL.md 4.4).
+    /// (epoch_1, epoch_2 send/change, epoch_2 receive/open) thresholds (docs/protocol.md section 4.4).
     pub fn thresholds(self) -> (u64, u64, u64) {
         match self {
             Network::Live | Network::Test => {
@@ -92,7 +92,7 @@ const V_PROTO19: (u8, u8, u8) = (0x13, 0x13, 0x12);
 const V_PROTO16: (u8, u8, u8) = (0x10, 0x10, 0x0d);
 const V_PROTO15: (u8, u8, u8) = (0x0f, 0x0f, 0x0d);
 
-/// Kinds of vote timestamp field (PROTOCOL.md 5.4 and 8).
+/// Kinds of vote timestamp field (docs/protocol.md section 5.4 and 8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VoteStamp {
     /// V23+: ms timestamp with duration code 9.

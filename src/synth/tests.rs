@@ -1,4 +1,4 @@
-//! Tests of the generator against PROTOCOL.md's worked examples, and of its output
+//! Tests of the generator against docs/protocol.md's worked examples, and of its output
 //! files against the pcap-file reader.
 
 use super::encode::*;
@@ -32,7 +32,7 @@ fn encode_msg(h: &Header, p: &Payload) -> Vec<u8> {
     v
 }
 
-/// PROTOCOL.md section 10, example 2, minus the offset column.
+/// docs/protocol.md section 10, example 2, minus the offset column.
 const EXAMPLE2: &str = "
 52 41 15 15 14 03 00 06 b0 31 1e a5 57 08 d6 a5 3c 75 cd bf 88 30 02 59 c6 d0 18 52 2f e3 d4 d0
 a2 42 e4 31 f9 e8 b6 d0 04 27 0d 7f 11 c4 b2 b4 72 f2 85 4c 5a 59 f2 a7 e8 42 26 ce 9e d7 99 de

@@ -1,4 +1,4 @@
-//! Legacy bootstrap streams (PROTOCOL.md section 6): which headerless stream a request
+//! Legacy bootstrap streams (docs/protocol.md section 6): which headerless stream a request
 //! calls for, and the state of one stream being read item by item.
 
 use super::classify::{BULK_PULL, BULK_PULL_ACCOUNT, BULK_PUSH, FRONTIER_REQ};

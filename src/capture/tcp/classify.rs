@@ -1,9 +1,9 @@
 //! Telling a connection's client from its server, and realtime from bootstrap
-//! (PROTOCOL.md 6.5 steps 1 and 2).
+//! (docs/protocol.md section 6.5 steps 1 and 2).
 
 use std::collections::HashSet;
 
-/// Default peering ports of live, beta, test and dev (PROTOCOL.md section 1).
+/// Default peering ports of live, beta, test and dev (docs/protocol.md section 1).
 pub const NODE_PORTS: [u16; 4] = [7075, 54000, 17075, 44000];
 
 /// Message types a legacy bootstrap client opens a connection with.

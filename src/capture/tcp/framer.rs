@@ -1,6 +1,6 @@
 //! Cutting one direction's byte stream into units (messages or stream entries): the
 //! buffer discipline (decode straight from the segment, copy only split units) and
-//! the header framing with its resynchronisation heuristic (PROTOCOL.md 6.5 step 7).
+//! the header framing with its resynchronisation heuristic (docs/protocol.md section 6.5 step 7).
 
 use crate::protocol::{
     decode_message, is_plausible_header, parse_header, payload_len, DecodeError, Header, Malformed,

@@ -33,7 +33,7 @@ pub fn on_handshake(
 }
 
 /// Nano's Ed25519 (BLAKE2b-512) over the cookie (v1) or over
-/// `cookie ‖ salt ‖ genesis` (v2), PROTOCOL.md 5.8.
+/// `cookie ‖ salt ‖ genesis` (v2), docs/protocol.md section 5.8.
 pub fn verify_response(response: &HandshakeResponse, cookie: &[u8; 32]) -> bool {
     match &response.v2 {
         None => verify(&response.node_id, cookie, &response.signature),
@@ -64,7 +64,7 @@ pub(crate) mod tests {
             .collect()
     }
 
-    /// PROTOCOL.md section 10, Example 4: the dev genesis key signs C1 ‖ salt ‖ genesis
+    /// docs/protocol.md section 10, Example 4: the dev genesis key signs C1 ‖ salt ‖ genesis
     /// with C1 = 40..5f (the peer's cookie), salt = 60..7f.
     pub fn example4_response() -> HandshakeResponse {
         let mut salt = [0u8; 32];

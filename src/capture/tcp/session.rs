@@ -1,6 +1,6 @@
 //! What the two byte streams of one connection say: realtime or bootstrap, which side
 //! is the client, headered messages, headerless bootstrap streams matched to their
-//! requests, handshake cookies and node ids (PROTOCOL.md 6.5).
+//! requests, handshake cookies and node ids (docs/protocol.md section 6.5).
 
 use super::bootstrap::{end_event_name, server_stream_for, ActiveStream, Request};
 use super::classify::{self, Mode, BULK_PUSH};

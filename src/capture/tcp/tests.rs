@@ -1,5 +1,5 @@
 //! End-to-end tests of the TCP layer with hand-built segments carrying real message
-//! bytes (PROTOCOL.md section 10 and the layouts of sections 5 and 6).
+//! bytes (docs/protocol.md section 10 and the layouts of sections 5 and 6).
 
 use super::handshake::tests::{cookie, example4_response, hex};
 use super::{Reporting, TcpLimits, TcpSegment, TcpTracker};
@@ -1266,16 +1266,13 @@ fn throughput() {
 
 // ---------------------------------------------------------------- real capture
 
-/// The real RsNano capture of ../shared/captures: every message the nodes counted,
-/// nothing else, no anomaly. Skips when the capture is not there (fresh clones).
+/// The real RsNano capture (optional test input, `NANOCAP_CAPTURES`): every message
+/// the nodes counted, nothing else, no anomaly. Skips when it is not there.
 #[test]
 fn real_capture_matches_the_nodes_own_counts() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/captures/rsnano_dev_live_small.pcap");
-    if !path.exists() {
-        eprintln!("skipped: {} not found", path.display());
+    let Some(path) = crate::test_support::real_capture("rsnano_dev_live_small.pcap") else {
         return;
-    }
+    };
     let mut p = crate::capture::Pipeline::open(&path).unwrap();
     let mut by_type = std::collections::BTreeMap::<u8, u64>::new();
     let mut ev = Vec::new();
@@ -1348,6 +1345,8 @@ fn real_capture_matches_the_nodes_own_counts() {
 /// stream item and stream with the generator's ground truth (an independent encoder
 /// with realistic TCP shaping: coalescing, splits, retransmissions, overlaps,
 /// reordering, wrapping sequence numbers, a lost segment, a mid-stream start).
+/// Needs the generator: `cargo test --features synth`.
+#[cfg(feature = "synth")]
 fn check_against_truth(name: &str, bytes: &[u8], truth: &crate::synth::truth::GroundTruth) {
     let path =
         std::env::temp_dir().join(format!("nanocap-tcp-{name}-{}.pcapng", std::process::id()));
@@ -1462,12 +1461,14 @@ fn check_against_truth(name: &str, bytes: &[u8], truth: &crate::synth::truth::Gr
     }
 }
 
+#[cfg(feature = "synth")]
 #[test]
 fn synthetic_tcp_realistic_matches_its_ground_truth() {
     let (bytes, truth) = crate::synth::presets::tcp_realistic(2);
     check_against_truth("tcp_realistic", &bytes, &truth);
 }
 
+#[cfg(feature = "synth")]
 #[test]
 fn synthetic_sample_matches_its_ground_truth() {
     let (bytes, truth) = crate::synth::presets::sample(3);

@@ -54,7 +54,7 @@ fn peak_memory_does_not_grow_with_the_file() {
         "SELECT count(*) FROM nano_connections(?, 'details')",
     ] {
         let (Some(s), Some(l)) = (peak_rss_kib(&small, sql), peak_rss_kib(&large, sql)) else {
-            eprintln!("SKIP: no /usr/bin/python3");
+            skip("no /usr/bin/python3");
             return;
         };
         eprintln!("{sql}: {s} KiB / {l} KiB");

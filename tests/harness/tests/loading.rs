@@ -2,6 +2,7 @@
 //! README documents.
 
 use nanocap_tests::*;
+use rusqlite::types::Value;
 use std::process::Command;
 
 #[test]
@@ -85,7 +86,7 @@ fn debian_sqlite3_shell_loads_it() {
         .arg("SELECT nano_version(); SELECT nano_msg_name(5);")
         .output()
     else {
-        eprintln!("SKIP: no sqlite3 shell installed (CI installs it)");
+        skip("no sqlite3 shell installed (CI installs it)");
         return;
     };
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -110,7 +111,7 @@ fn python_sqlite3_module_loads_it() {
         .arg(&script)
         .output()
     else {
-        eprintln!("SKIP: no /usr/bin/python3");
+        skip("no /usr/bin/python3");
         return;
     };
     assert!(
@@ -121,10 +122,67 @@ fn python_sqlite3_module_loads_it() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("nanocap "));
 }
 
+/// Loaded into one connection, the extension is in every connection the process opens
+/// afterwards (sqlite3_auto_extension), not in those already open; loading it again
+/// into such a connection is harmless.
+#[test]
+fn connections_opened_after_loading_have_it_too() {
+    let script = format!(
+        "import sqlite3\n\
+         ext = {:?}\n\
+         before = sqlite3.connect(':memory:')\n\
+         c1 = sqlite3.connect(':memory:')\n\
+         c1.enable_load_extension(True)\n\
+         c1.load_extension(ext)\n\
+         c2 = sqlite3.connect(':memory:')\n\
+         print('c2', c2.execute('select nano_version()').fetchone()[0])\n\
+         print('c2', c2.execute(\"select count(*) from nano_packets(?)\", ({:?},)).fetchone()[0])\n\
+         c2.enable_load_extension(True)\n\
+         c2.load_extension(ext)\n\
+         print('c2 again', c2.execute('select nano_msg_name(5)').fetchone()[0])\n\
+         try:\n    before.execute('select nano_version()')\n    print('before has it')\n\
+         except sqlite3.OperationalError as e:\n    print('before:', e)\n",
+        extension_path().display().to_string(),
+        fixture("sample.pcapng").display().to_string()
+    );
+    let Ok(out) = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+    else {
+        skip("no /usr/bin/python3");
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "python failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(lines[0].starts_with("c2 nanocap "), "{stdout}");
+    let count: u64 = lines[1]
+        .strip_prefix("c2 ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let direct = scalar(
+        &connect(),
+        &format!(
+            "SELECT count(*) FROM nano_packets({})",
+            lit(&fixture("sample.pcapng"))
+        ),
+    );
+    assert_eq!(Value::Integer(count as i64), direct, "{stdout}");
+    assert!(count > 0, "{stdout}");
+    assert_eq!(lines[2], "c2 again confirm_ack");
+    assert_eq!(lines[3], "before: no such function: nano_version");
+}
+
 #[test]
 fn scalar_functions() {
     let conn = connect();
-    // Check values from PROTOCOL.md section 3.
+    // Check values from docs/protocol.md section 3.
     let dev = "B0311EA55708D6A53C75CDBF88300259C6D018522FE3D4D0A242E431F9E8B6D0";
     let dev_addr = "nano_3e3j5tkog48pnny9dmfzj1r16pg8t1e76dz5tmac6iq689wyjfpiij4txtdo";
     assert_eq!(

@@ -1,4 +1,4 @@
-//! Real traffic between two RsNano nodes (../shared/captures, not in a fresh clone):
+//! Real traffic between two RsNano nodes (optional test input, see `captures_dir`):
 //! nanocap must count exactly what the nodes themselves counted sending.
 
 use nanocap_tests::*;
@@ -7,8 +7,8 @@ fn capture() -> Option<String> {
     match shared_capture("rsnano_dev_live_small.pcap") {
         Some(p) => Some(lit(&p)),
         None => {
-            eprintln!(
-                "SKIP: ../shared/captures/rsnano_dev_live_small.pcap is not here (fresh clone)"
+            skip(
+                "rsnano_dev_live_small.pcap is not in the captures directory (optional test input)",
             );
             None
         }

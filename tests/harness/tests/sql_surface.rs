@@ -348,7 +348,7 @@ fn vote_hashes_of_a_legacy_vote_by_block_is_the_block_hash() {
 
 #[test]
 fn bulk_pull_account_responses_carry_the_fields_the_flags_ask_for() {
-    // PROTOCOL.md: flags 0 = hash and amount, 1 = source address only, 2 = all three.
+    // docs/protocol.md: flags 0 = hash and amount, 1 = source address only, 2 = all three.
     let conn = connect();
     let f = lit(&fixture("tcp_realistic.pcapng"));
     let rows = query_text(

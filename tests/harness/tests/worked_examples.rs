@@ -1,4 +1,4 @@
-//! Every worked hex example of PROTOCOL.md section 10, sent as UDP datagrams in a
+//! Every worked hex example of docs/protocol.md section 10, sent as UDP datagrams in a
 //! capture file, decodes through SQL to exactly the values printed there.
 
 use nanocap_tests::*;
