@@ -352,7 +352,7 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
 }
 
 /// A presented value as SQLite's: borrowed, so text goes to SQLite (which copies it)
-/// without another copy on our side. The store writer binds parameters with it too.
+/// without another copy on our side. Binds statement parameters as well (the store).
 impl ToSql for Value<'_> {
     fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::Borrowed(match self {
