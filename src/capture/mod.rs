@@ -1,7 +1,8 @@
 //! From capture bytes to message events: frame sources (files, later live),
 //! link/IP/UDP/TCP layers, reassembly, and the pipeline that emits `Event`s.
 //!
-//! CONTRACT: `Event`, `Pipeline` and `flow_key` are used by `sql` (and later `store`).
+//! CONTRACT: `Event` is read by `present`; `Pipeline` and `flow_key` by `sql` (and later
+//! `store`).
 
 pub mod cookies;
 pub mod defrag;

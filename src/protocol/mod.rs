@@ -2,7 +2,7 @@
 //! Nothing here knows about capture files, TCP or SQLite. Layouts follow
 //! docs/protocol.md (which follows the node's source).
 //!
-//! CONTRACT: the public names re-exported here are used by `capture` and `sql`.
+//! CONTRACT: the public names re-exported here are used by `capture`, `present` and `sql`.
 //! Add freely; rename or remove only together with their users.
 
 pub mod account;

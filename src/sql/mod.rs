@@ -1,22 +1,14 @@
-//! The SQLite side: scalar functions and table-valued functions over the capture
-//! pipeline. Knows nothing of byte layouts; reads decoded events only.
+//! The SQLite side: scalar functions, and the table-valued functions that serve the
+//! table definitions of `present` over the capture pipeline. Knows nothing of byte
+//! layouts or value formats.
 
-#[macro_use]
-mod values;
-mod anomalies;
-mod asc_pull;
-mod blocks;
-mod bootstrap;
-mod connections;
-mod json;
-mod messages;
-mod packets;
-mod per_message;
 pub mod scalar;
 pub mod table;
-mod votes;
 
-use per_message::PerMessage;
+use crate::present::tables::{
+    anomalies, asc_pull, blocks, bootstrap, connections, messages, packets, votes,
+};
+use crate::present::{PerMessage, TableDef};
 use rusqlite::vtab::Module;
 use rusqlite::{Connection, Result};
 use table::PipelineTab;
@@ -26,7 +18,7 @@ macro_rules! register_tables {
         $(
             {
                 const MODULE: Module<'static, PipelineTab<$t>> = Module::eponymous_only_module();
-                $db.create_module(<$t as table::TableDef>::NAME, &MODULE, None)?;
+                $db.create_module(<$t as TableDef>::NAME, &MODULE, None)?;
             }
         )*
     }};

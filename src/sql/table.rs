@@ -1,13 +1,14 @@
 //! One generic table-valued function over the capture pipeline. Each table
-//! (`nano_packets`, `nano_blocks`, ...) only says which columns it has and how an
-//! event turns into rows; scanning, argument handling and error reporting live here.
+//! (`nano_packets`, `nano_blocks`, ...) is a `present::TableDef`: which columns it has
+//! and how an event turns into rows of values. Scanning, argument handling, error
+//! reporting and the hand-over of values to SQLite live here.
 
-use crate::capture::pipeline::PipelineOptions;
 use crate::capture::source::FrameSource;
-use crate::capture::tcp::Reporting;
-use crate::capture::{Event, Pipeline, PipelineStats};
+use crate::capture::Pipeline;
+use crate::present::values::text;
+use crate::present::{ScanState, TableDef, Value};
 use rusqlite::ffi;
-use rusqlite::types::{ToSqlOutput, Value};
+use rusqlite::types::{ToSql, ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::vtab::{
     Context, Filters, IndexConstraintOp, IndexInfo, VTab, VTabConfig, VTabConnection, VTabCursor,
 };
@@ -18,67 +19,6 @@ use std::marker::PhantomData;
 use std::os::unix::fs::FileTypeExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
-
-/// A column: its name and declared type (used for affinity and by `PRAGMA table_info`).
-pub struct Col {
-    pub name: &'static str,
-    pub decl: &'static str,
-}
-
-/// Shorthand for column lists.
-pub const fn col(name: &'static str, decl: &'static str) -> Col {
-    Col { name, decl }
-}
-
-/// What a table says about itself. Row values are computed only when SQLite asks
-/// for a column, so `count(*)` never formats hex, builds JSON or verifies a signature.
-pub trait TableDef: 'static {
-    const NAME: &'static str;
-    fn columns() -> &'static [Col];
-    /// How many rows this event yields in this table.
-    fn rows(ev: &Event, scan: &ScanState) -> usize;
-    /// Checks the optional second argument; tables without options refuse one.
-    fn parse_options(options: Option<&str>) -> std::result::Result<Options, String> {
-        match options {
-            None => Ok(Options::default()),
-            Some(o) => Err(format!("takes no options, got '{o}'")),
-        }
-    }
-    /// Value of column `col` of row `row` (0-based within the event).
-    fn column(ev: &Event, row: usize, col: usize, scan: &ScanState) -> Value;
-    /// Rows emitted at the very end of the scan (e.g. summary tables).
-    /// What the pipeline must produce for this table. By default no per-message
-    /// connection events: only `nano_connections(path, 'details')` reads them.
-    fn pipeline_options(_options: &Options) -> PipelineOptions {
-        let mut o = PipelineOptions::default();
-        o.tcp.report = Reporting {
-            per_message_events: false,
-            node_ids: false,
-        };
-        o
-    }
-    fn final_rows(_stats: &PipelineStats) -> usize {
-        0
-    }
-    fn final_column(_stats: &PipelineStats, _row: usize, _col: usize) -> Value {
-        Value::Null
-    }
-}
-
-/// What the optional second argument of a table function asked for.
-#[derive(Default, Debug, Clone, Copy)]
-pub struct Options {
-    /// `nano_connections(path, 'details')`: one event per message too.
-    pub details: bool,
-}
-
-/// Per-scan facts a column may need beyond its own event.
-#[derive(Default)]
-pub struct ScanState {
-    /// 1-based number of the row within the whole result.
-    pub row_number: i64,
-    pub options: Options,
-}
 
 #[repr(C)]
 pub struct PipelineTab<T: TableDef> {
@@ -254,12 +194,12 @@ fn guarded<R>(what: &str, f: impl FnOnce() -> Result<R>) -> Result<R> {
 fn text_arg<T: TableDef>(args: &Filters<'_>, i: usize, what: &str) -> Result<Option<String>> {
     let wrong =
         |got: &str| module_error(format!("{}: the {what} must be text, got {got}", T::NAME));
-    match args.get::<Value>(i) {
-        Ok(Value::Null) => Ok(None),
-        Ok(Value::Text(t)) => Ok(Some(t)),
-        Ok(Value::Integer(n)) => Err(wrong(&format!("the integer {n}"))),
-        Ok(Value::Real(r)) => Err(wrong(&format!("the real {r}"))),
-        Ok(Value::Blob(_)) => Err(wrong("a blob")),
+    match args.get::<SqlValue>(i) {
+        Ok(SqlValue::Null) => Ok(None),
+        Ok(SqlValue::Text(t)) => Ok(Some(t)),
+        Ok(SqlValue::Integer(n)) => Err(wrong(&format!("the integer {n}"))),
+        Ok(SqlValue::Real(r)) => Err(wrong(&format!("the real {r}"))),
+        Ok(SqlValue::Blob(_)) => Err(wrong("a blob")),
         Err(e) => Err(wrong(&e.to_string())),
     }
 }
@@ -392,10 +332,10 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
             let i = i as usize;
             let own = T::columns().len();
             if i == own {
-                return Ok(self.args.path.clone().map_or(Value::Null, Value::Text));
+                return Ok(self.args.path.as_deref().map_or(Value::Null, text));
             }
             if i > own {
-                return Ok(self.args.options.clone().map_or(Value::Null, Value::Text));
+                return Ok(self.args.options.as_deref().map_or(Value::Null, text));
             }
             Ok(match (scan.pipeline.current(), scan.final_row) {
                 (Some(ev), _) => T::column(ev, scan.row, i, &self.state),
@@ -403,10 +343,24 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
                 _ => Value::Null,
             })
         })?;
-        ctx.set_result(&ToSqlOutput::Owned(value))
+        ctx.set_result(&value)
     }
 
     fn rowid(&self) -> Result<i64> {
         guarded(T::NAME, || Ok(self.state.row_number))
+    }
+}
+
+/// A presented value as SQLite's: borrowed, so text goes to SQLite (which copies it)
+/// without another copy on our side. Binds statement parameters as well (the store).
+impl ToSql for Value<'_> {
+    fn to_sql(&self) -> Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(i) => ValueRef::Integer(*i),
+            Value::Real(r) => ValueRef::Real(*r),
+            Value::Text(t) => ValueRef::Text(t.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
     }
 }

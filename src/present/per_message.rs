@@ -3,10 +3,9 @@
 //! meta columns. `MessageTable` says only what differs; `PerMessage<T>` does the rest.
 
 use super::table::{Col, ScanState, TableDef};
-use super::values::{meta_value, META_COLUMNS};
+use super::values::{meta_value, Value, META_COLUMNS};
 use crate::capture::{Event, MessageEvent};
 use crate::protocol::Payload;
-use rusqlite::types::Value;
 use std::marker::PhantomData;
 
 pub trait MessageTable: 'static {
@@ -22,7 +21,7 @@ pub trait MessageTable: 'static {
         1
     }
     /// Value of own column `col` (0-based after the meta columns) of row `row`.
-    fn value(m: &MessageEvent, item: &Self::Item, row: usize, col: usize) -> Value;
+    fn value<'e>(m: &'e MessageEvent, item: &'e Self::Item, row: usize, col: usize) -> Value<'e>;
 }
 
 pub struct PerMessage<T>(PhantomData<T>);
@@ -45,7 +44,7 @@ impl<T: MessageTable> TableDef for PerMessage<T> {
         picked::<T>(ev).map_or(0, |(_, item)| T::count(item))
     }
 
-    fn column(ev: &Event, row: usize, col: usize, _scan: &ScanState) -> Value {
+    fn column<'e>(ev: &'e Event, row: usize, col: usize, _scan: &ScanState) -> Value<'e> {
         match picked::<T>(ev) {
             None => Value::Null,
             Some((m, _)) if col < META_COLUMNS => meta_value(Some(m.id), &m.meta, col),

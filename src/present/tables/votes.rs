@@ -1,12 +1,11 @@
 //! `nano_votes(path)`: one row per confirm_ack vote; `nano_vote_hashes(path)`: one
 //! row per hash voted for, to answer "who voted for this block, and when".
 
-use super::per_message::MessageTable;
-use super::table::Col;
-use super::values::*;
 use crate::capture::MessageEvent;
+use crate::present::per_message::MessageTable;
+use crate::present::table::Col;
+use crate::present::values::*;
 use crate::protocol::{hex_upper, ConfirmAck, Payload, VoteTiming};
-use rusqlite::types::Value;
 
 columns!(C {
     Account => ("account", "TEXT"),
@@ -48,7 +47,7 @@ impl MessageTable for Votes {
         pick_vote(p)
     }
 
-    fn value(m: &MessageEvent, ack: &ConfirmAck, _row: usize, col: usize) -> Value {
+    fn value<'e>(m: &'e MessageEvent, ack: &'e ConfirmAck, _row: usize, col: usize) -> Value<'e> {
         let v = &ack.vote;
         let timing = || v.timing(m.header.version_using);
         match C::ALL[col] {
@@ -130,7 +129,7 @@ impl MessageTable for VoteHashes {
         }
     }
 
-    fn value(m: &MessageEvent, ack: &ConfirmAck, row: usize, col: usize) -> Value {
+    fn value<'e>(m: &'e MessageEvent, ack: &'e ConfirmAck, row: usize, col: usize) -> Value<'e> {
         let v = &ack.vote;
         match H::ALL[col] {
             H::Account => account(&v.account),

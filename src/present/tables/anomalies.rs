@@ -2,10 +2,9 @@
 //! lost silently: malformed messages, truncated files, undecodable frames,
 //! reassembly trouble. `nano_stats(path)`: one row of counters for the whole file.
 
-use super::table::{Col, ScanState, TableDef};
-use super::values::*;
 use crate::capture::{Event, PipelineStats};
-use rusqlite::types::Value;
+use crate::present::table::{Col, ScanState, TableDef};
+use crate::present::values::*;
 
 columns!(C {
     Id => ("id", "INTEGER"),
@@ -40,7 +39,7 @@ impl TableDef for Anomalies {
         }
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, scan: &ScanState) -> Value {
+    fn column<'e>(ev: &'e Event, _row: usize, col: usize, scan: &ScanState) -> Value<'e> {
         let c = C::ALL[col];
         if c == C::Id {
             return int(scan.row_number);
@@ -129,7 +128,7 @@ impl TableDef for Stats {
         0
     }
 
-    fn column(_ev: &Event, _row: usize, _col: usize, _scan: &ScanState) -> Value {
+    fn column<'e>(_ev: &'e Event, _row: usize, _col: usize, _scan: &ScanState) -> Value<'e> {
         Value::Null
     }
 
@@ -137,7 +136,7 @@ impl TableDef for Stats {
         1
     }
 
-    fn final_column(s: &PipelineStats, _row: usize, col: usize) -> Value {
+    fn final_column(s: &PipelineStats, _row: usize, col: usize) -> Value<'_> {
         match S::ALL[col] {
             S::Frames => u64_value(s.frames),
             S::NonIpFrames => u64_value(s.non_ip_frames),

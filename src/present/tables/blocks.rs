@@ -1,10 +1,9 @@
 //! `nano_blocks(path)`: every block, wherever it was carried.
 
-use super::table::{Col, ScanState, TableDef};
-use super::values::*;
 use crate::capture::{Event, PacketMeta};
+use crate::present::table::{Col, ScanState, TableDef};
+use crate::present::values::*;
 use crate::protocol::{block_type_name, AscPullAckBody, Block, ConfirmReq, Payload, StreamEntry};
-use rusqlite::types::Value;
 
 columns!(C {
     Context => ("context", "TEXT"),
@@ -121,7 +120,7 @@ impl TableDef for Blocks {
         block_count(ev)
     }
 
-    fn column(ev: &Event, row: usize, col: usize, _scan: &ScanState) -> Value {
+    fn column<'e>(ev: &'e Event, row: usize, col: usize, _scan: &ScanState) -> Value<'e> {
         let Some(r) = block_at(ev, row) else {
             return Value::Null;
         };

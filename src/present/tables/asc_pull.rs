@@ -3,12 +3,11 @@
 //! blocks-acks are in `nano_blocks` (context `asc_pull_ack`).
 
 use super::messages::message_payload;
-use super::per_message::MessageTable;
-use super::table::{Col, ScanState, TableDef};
-use super::values::*;
 use crate::capture::{Event, MessageEvent};
+use crate::present::per_message::MessageTable;
+use crate::present::table::{Col, ScanState, TableDef};
+use crate::present::values::*;
 use crate::protocol::{AscPullAck, AscPullAckBody, AscPullReqBody, Hash, Payload, PublicKey};
-use rusqlite::types::Value;
 
 columns!(A {
     Kind => ("kind", "TEXT"),
@@ -65,7 +64,7 @@ impl TableDef for AscPull {
         usize::from(item(ev).is_some())
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+    fn column<'e>(ev: &'e Event, _row: usize, col: usize, _scan: &ScanState) -> Value<'e> {
         let Some(it) = item(ev) else {
             return Value::Null;
         };
@@ -170,7 +169,7 @@ impl MessageTable for AscPullFrontiers {
         frontiers(a).len()
     }
 
-    fn value(_m: &MessageEvent, a: &AscPullAck, row: usize, col: usize) -> Value {
+    fn value<'e>(_m: &'e MessageEvent, a: &'e AscPullAck, row: usize, col: usize) -> Value<'e> {
         let Some((acct, hash)) = frontiers(a).get(row) else {
             return Value::Null;
         };

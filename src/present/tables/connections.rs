@@ -3,12 +3,11 @@
 //! event per message. The node ids proved by a connection's handshake are on every
 //! event after the proof, so address and port map to node id.
 
-use super::table::{Col, Options, ScanState, TableDef};
-use super::values::*;
 use crate::capture::pipeline::PipelineOptions;
 use crate::capture::tcp::Reporting;
 use crate::capture::{ConnectionEvent, Event};
-use rusqlite::types::Value;
+use crate::present::table::{Col, Options, ScanState, TableDef};
+use crate::present::values::*;
 
 columns!(C {
     Id => ("id", "INTEGER"),
@@ -69,7 +68,7 @@ impl TableDef for Connections {
         }
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, scan: &ScanState) -> Value {
+    fn column<'e>(ev: &'e Event, _row: usize, col: usize, scan: &ScanState) -> Value<'e> {
         let Event::Connection(c) = ev else {
             return Value::Null;
         };
@@ -87,7 +86,7 @@ impl TableDef for Connections {
             C::FlowKey => place(m, Place::FlowKey),
             C::Event => text(c.event),
             C::Closed => bool_int(c.closed),
-            C::Detail => c.detail.as_ref().map_or(Value::Null, |d| text(d.clone())),
+            C::Detail => c.detail.as_deref().map_or(Value::Null, text),
             C::MessageId => c.message_id.map_or(Value::Null, u64_value),
             C::SrcNodeId => c.src_node_id.as_ref().map_or(Value::Null, node_id),
             C::DstNodeId => c.dst_node_id.as_ref().map_or(Value::Null, node_id),

@@ -1,11 +1,10 @@
 //! `nano_packets(path)`: one row per Nano message, header fields and decode status.
 
-use super::json::payload_json;
-use super::table::{Col, ScanState, TableDef};
-use super::values::*;
 use crate::capture::{Event, MessageEvent};
+use crate::present::json::payload_json;
+use crate::present::table::{Col, ScanState, TableDef};
+use crate::present::values::*;
 use crate::protocol::{msg_name, ConfirmReq, Header, Payload};
-use rusqlite::types::Value;
 
 columns!(C {
     Id => ("id", "INTEGER"),
@@ -80,7 +79,7 @@ impl TableDef for Packets {
         usize::from(matches!(ev, Event::Message(_)))
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+    fn column<'e>(ev: &'e Event, _row: usize, col: usize, _scan: &ScanState) -> Value<'e> {
         let Event::Message(m) = ev else {
             return Value::Null;
         };

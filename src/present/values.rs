@@ -1,65 +1,105 @@
-//! How protocol values look in SQL: uppercase hex, `nano_` accounts, decimal raw
+//! How protocol values look in a table: uppercase hex, `nano_` accounts, decimal raw
 //! amounts, UTC time text. One place, so every table shows a field the same way.
 
 use crate::capture::{format_time_usec, PacketMeta, Transport};
 use crate::protocol::{encode_account, encode_node_id, hex_upper};
-use rusqlite::types::Value;
+use std::borrow::Cow;
 
-pub fn text(s: impl Into<String>) -> Value {
+/// One column value, in SQLite's five storage classes but with no SQLite behind it.
+/// Text and blobs borrow (from the event, or static names) where that is free and own
+/// what had to be formatted, so a sink hands them on without another copy.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(Cow<'a, str>),
+    Blob(Cow<'a, [u8]>),
+}
+
+impl Value<'_> {
+    /// The same value owning its bytes, e.g. to keep it past the event (a batch).
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Integer(i) => Value::Integer(i),
+            Value::Real(r) => Value::Real(r),
+            Value::Text(t) => Value::Text(Cow::Owned(t.into_owned())),
+            Value::Blob(b) => Value::Blob(Cow::Owned(b.into_owned())),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Integer(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+/// Text: a `&'static str` or a borrowed `&str` is not copied, a `String` is moved.
+pub fn text<'a>(s: impl Into<Cow<'a, str>>) -> Value<'a> {
     Value::Text(s.into())
 }
 
-pub fn int(v: impl Into<i64>) -> Value {
+pub fn int(v: impl Into<i64>) -> Value<'static> {
     Value::Integer(v.into())
 }
 
-pub fn bool_int(b: bool) -> Value {
+pub fn bool_int(b: bool) -> Value<'static> {
     Value::Integer(i64::from(b))
 }
 
-pub fn opt_bool(b: Option<bool>) -> Value {
+pub fn opt_bool(b: Option<bool>) -> Value<'static> {
     b.map_or(Value::Null, bool_int)
 }
 
 /// A u64 as an INTEGER when it fits, else as decimal text (SQLite integers are
 /// signed; storing the bits would turn large values negative, as the original did).
-pub fn u64_value(v: u64) -> Value {
-    i64::try_from(v).map_or_else(|_| Value::Text(v.to_string()), Value::Integer)
+pub fn u64_value(v: u64) -> Value<'static> {
+    i64::try_from(v).map_or_else(|_| text(v.to_string()), Value::Integer)
 }
 
-pub fn hex(bytes: &[u8]) -> Value {
-    Value::Text(hex_upper(bytes))
+pub fn hex(bytes: &[u8]) -> Value<'static> {
+    text(hex_upper(bytes))
 }
 
-pub fn opt_hex(bytes: Option<&[u8]>) -> Value {
+pub fn opt_hex(bytes: Option<&[u8]>) -> Value<'static> {
     bytes.map_or(Value::Null, hex)
 }
 
 /// A u64 shown the way the node prints work and difficulty: 16 lowercase hex digits.
-pub fn hex_u64(v: u64) -> Value {
-    Value::Text(format!("{v:016x}"))
+pub fn hex_u64(v: u64) -> Value<'static> {
+    text(format!("{v:016x}"))
 }
 
-pub fn account(key: &[u8; 32]) -> Value {
-    Value::Text(encode_account(key))
+pub fn account(key: &[u8; 32]) -> Value<'static> {
+    text(encode_account(key))
 }
 
-pub fn node_id(key: &[u8; 32]) -> Value {
-    Value::Text(encode_node_id(key))
+pub fn node_id(key: &[u8; 32]) -> Value<'static> {
+    text(encode_node_id(key))
 }
 
-pub fn amount(v: u128) -> Value {
-    Value::Text(v.to_string())
+pub fn amount(v: u128) -> Value<'static> {
+    text(v.to_string())
 }
 
-pub fn time_text(usec: i64) -> Value {
-    Value::Text(format_time_usec(usec))
+pub fn time_text(usec: i64) -> Value<'static> {
+    text(format_time_usec(usec))
 }
 
 /// Milliseconds since the epoch as UTC text, NULL when out of any sensible range.
-pub fn time_ms_text(ms: u64) -> Value {
+pub fn time_ms_text(ms: u64) -> Value<'static> {
     match i64::try_from(ms).ok().and_then(|ms| ms.checked_mul(1000)) {
-        Some(usec) if ms < 253_402_300_800_000 => Value::Text(format_time_usec(usec)),
+        Some(usec) if ms < 253_402_300_800_000 => text(format_time_usec(usec)),
         _ => Value::Null,
     }
 }
@@ -102,7 +142,7 @@ pub enum Place {
     FlowKey,
 }
 
-pub fn place(m: &PacketMeta, which: Place) -> Value {
+pub fn place(m: &PacketMeta, which: Place) -> Value<'static> {
     match which {
         Place::Frame => u64_value(m.frame),
         Place::Time => time_text(m.time_usec),
@@ -117,7 +157,7 @@ pub fn place(m: &PacketMeta, which: Place) -> Value {
 
 /// Value of meta column `i` (< META_COLUMNS, in `meta_columns` order) for an item
 /// carried by message `packet_id`.
-pub fn meta_value(packet_id: Option<u64>, m: &PacketMeta, i: usize) -> Value {
+pub fn meta_value(packet_id: Option<u64>, m: &PacketMeta, i: usize) -> Value<'static> {
     const PLACES: [Place; META_COLUMNS - 1] = [
         Place::Frame,
         Place::Time,
@@ -142,8 +182,8 @@ macro_rules! columns {
         pub enum $E { $($v),* }
         impl $E {
             pub const ALL: &'static [$E] = &[$($E::$v),*];
-            pub const COLS: &'static [$crate::sql::table::Col] =
-                &[$($crate::sql::table::col($name, $decl)),*];
+            pub const COLS: &'static [$crate::present::table::Col] =
+                &[$($crate::present::table::col($name, $decl)),*];
         }
     };
 }
@@ -151,20 +191,21 @@ macro_rules! columns {
 /// Columns of a table made of the meta columns followed by `own`.
 macro_rules! with_meta {
     ($own:expr) => {{
-        const OWN: &[$crate::sql::table::Col] = $own;
-        const META: [$crate::sql::table::Col; $crate::sql::values::META_COLUMNS] =
-            $crate::sql::values::meta_columns();
-        const ALL: [$crate::sql::table::Col; $crate::sql::values::META_COLUMNS + OWN.len()] = {
-            let mut out = [const { $crate::sql::table::col("", "") };
-                $crate::sql::values::META_COLUMNS + OWN.len()];
+        const OWN: &[$crate::present::table::Col] = $own;
+        const META: [$crate::present::table::Col; $crate::present::values::META_COLUMNS] =
+            $crate::present::values::meta_columns();
+        const ALL: [$crate::present::table::Col;
+            $crate::present::values::META_COLUMNS + OWN.len()] = {
+            let mut out = [const { $crate::present::table::col("", "") };
+                $crate::present::values::META_COLUMNS + OWN.len()];
             let mut i = 0;
             while i < META.len() {
-                out[i] = $crate::sql::table::col(META[i].name, META[i].decl);
+                out[i] = $crate::present::table::col(META[i].name, META[i].decl);
                 i += 1;
             }
             let mut j = 0;
             while j < OWN.len() {
-                out[META.len() + j] = $crate::sql::table::col(OWN[j].name, OWN[j].decl);
+                out[META.len() + j] = $crate::present::table::col(OWN[j].name, OWN[j].decl);
                 j += 1;
             }
             out

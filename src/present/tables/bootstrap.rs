@@ -3,12 +3,11 @@
 //! `nano_frontier_responses`, `nano_bulk_pull_account_responses` (bulk_pull and
 //! bulk_push blocks are in `nano_blocks`).
 
-use super::per_message::MessageTable;
-use super::table::{Col, ScanState, TableDef};
-use super::values::*;
 use crate::capture::{Event, MessageEvent, StreamItemEvent};
+use crate::present::per_message::MessageTable;
+use crate::present::table::{Col, ScanState, TableDef};
+use crate::present::values::*;
 use crate::protocol::{BulkPull, BulkPullAccount, FrontierReq, Payload, StreamEntry};
-use rusqlite::types::Value;
 
 columns!(FrontierReqCol {
     Start => ("start", "TEXT"),
@@ -34,7 +33,7 @@ impl MessageTable for FrontierRequests {
         }
     }
 
-    fn value(_m: &MessageEvent, f: &FrontierReq, _row: usize, col: usize) -> Value {
+    fn value<'e>(_m: &'e MessageEvent, f: &'e FrontierReq, _row: usize, col: usize) -> Value<'e> {
         match FrontierReqCol::ALL[col] {
             FrontierReqCol::Start => account(&f.start),
             FrontierReqCol::Age => int(f.age),
@@ -69,7 +68,7 @@ impl MessageTable for BulkPullRequests {
         }
     }
 
-    fn value(_m: &MessageEvent, b: &BulkPull, _row: usize, col: usize) -> Value {
+    fn value<'e>(_m: &'e MessageEvent, b: &'e BulkPull, _row: usize, col: usize) -> Value<'e> {
         match PullReq::ALL[col] {
             // start may be an account or a block hash; the server tries both, so both
             // readings are offered (bug B9 showed only the account form).
@@ -105,7 +104,12 @@ impl MessageTable for BulkPullAccountRequests {
         }
     }
 
-    fn value(_m: &MessageEvent, b: &BulkPullAccount, _row: usize, col: usize) -> Value {
+    fn value<'e>(
+        _m: &'e MessageEvent,
+        b: &'e BulkPullAccount,
+        _row: usize,
+        col: usize,
+    ) -> Value<'e> {
         match AccountReq::ALL[col] {
             AccountReq::Account => account(&b.account),
             AccountReq::MinimumAmount => amount(b.minimum_amount),
@@ -149,7 +153,7 @@ impl TableDef for FrontierResponses {
         ))
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+    fn column<'e>(ev: &'e Event, _row: usize, col: usize, _scan: &ScanState) -> Value<'e> {
         let Some((s, StreamEntry::Frontier { account: a, hash })) = stream_item(ev) else {
             return Value::Null;
         };
@@ -197,7 +201,7 @@ impl TableDef for BulkPullAccountResponses {
         ))
     }
 
-    fn column(ev: &Event, _row: usize, col: usize, _scan: &ScanState) -> Value {
+    fn column<'e>(ev: &'e Event, _row: usize, col: usize, _scan: &ScanState) -> Value<'e> {
         let Some((s, entry)) = stream_item(ev) else {
             return Value::Null;
         };

@@ -1,12 +1,11 @@
 //! Typed tables for the message families that are not blocks or votes:
 //! keepalive peers, handshakes, telemetry, confirm_req pairs.
 
-use super::per_message::MessageTable;
-use super::table::Col;
-use super::values::*;
 use crate::capture::{Event, MessageEvent};
+use crate::present::per_message::MessageTable;
+use crate::present::table::Col;
+use crate::present::values::*;
 use crate::protocol::{ConfirmReq, Hash, Keepalive, NodeIdHandshake, Payload, TelemetryAck};
-use rusqlite::types::Value;
 use std::net::Ipv6Addr;
 
 /// The message of an event, if it decoded cleanly.
@@ -56,7 +55,7 @@ impl MessageTable for KeepalivePeers {
         k.peers.len()
     }
 
-    fn value(_m: &MessageEvent, k: &Keepalive, row: usize, col: usize) -> Value {
+    fn value<'e>(_m: &'e MessageEvent, k: &'e Keepalive, row: usize, col: usize) -> Value<'e> {
         let Some(peer) = k.peers.get(row) else {
             return Value::Null;
         };
@@ -103,7 +102,12 @@ impl MessageTable for Handshakes {
         }
     }
 
-    fn value(m: &MessageEvent, hs: &NodeIdHandshake, _row: usize, col: usize) -> Value {
+    fn value<'e>(
+        m: &'e MessageEvent,
+        hs: &'e NodeIdHandshake,
+        _row: usize,
+        col: usize,
+    ) -> Value<'e> {
         let r = hs.response.as_ref();
         match HS::ALL[col] {
             HS::Extensions => int(m.header.extensions),
@@ -170,7 +174,7 @@ impl MessageTable for Telemetry {
         }
     }
 
-    fn value(_m: &MessageEvent, t: &TelemetryAck, _row: usize, col: usize) -> Value {
+    fn value<'e>(_m: &'e MessageEvent, t: &'e TelemetryAck, _row: usize, col: usize) -> Value<'e> {
         let c = T::ALL[col];
         let Some(d) = &t.data else {
             return if c == T::Empty {
@@ -235,7 +239,12 @@ impl MessageTable for ConfirmReqPairs {
         pairs.len()
     }
 
-    fn value(_m: &MessageEvent, pairs: &Vec<(Hash, Hash)>, row: usize, col: usize) -> Value {
+    fn value<'e>(
+        _m: &'e MessageEvent,
+        pairs: &'e Vec<(Hash, Hash)>,
+        row: usize,
+        col: usize,
+    ) -> Value<'e> {
         let Some((hash, root)) = pairs.get(row) else {
             return Value::Null;
         };

@@ -1,0 +1,82 @@
+//! What a table is, independent of who reads it: its columns, the rows an event
+//! yields, and each column's value. The virtual-table cursor (`sql::table`) asks for
+//! one column at a time; a writer binding INSERT parameters or an HTTP handler writing
+//! JSON iterates the same definitions.
+
+use super::values::Value;
+use crate::capture::pipeline::PipelineOptions;
+use crate::capture::tcp::Reporting;
+use crate::capture::{Event, PipelineStats};
+
+/// A column: its name and declared type (SQL affinity, `PRAGMA table_info`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Col {
+    pub name: &'static str,
+    pub decl: &'static str,
+}
+
+/// Shorthand for column lists.
+pub const fn col(name: &'static str, decl: &'static str) -> Col {
+    Col { name, decl }
+}
+
+/// What a table says about itself. Row values are computed only when a column is
+/// asked for, so counting rows never formats hex, builds JSON or verifies a signature.
+pub trait TableDef: 'static {
+    /// The table function's name, e.g. `nano_packets`.
+    const NAME: &'static str;
+    fn columns() -> &'static [Col];
+    /// How many rows this event yields in this table.
+    fn rows(ev: &Event, scan: &ScanState) -> usize;
+    /// Checks the optional options argument; tables without options refuse one.
+    fn parse_options(options: Option<&str>) -> Result<Options, String> {
+        match options {
+            None => Ok(Options::default()),
+            Some(o) => Err(format!("takes no options, got '{o}'")),
+        }
+    }
+    /// Value of column `col` (< `columns().len()`) of row `row` (< `rows(ev, scan)`,
+    /// 0-based within the event). Text borrows from the event where it can.
+    fn column<'e>(ev: &'e Event, row: usize, col: usize, scan: &ScanState) -> Value<'e>;
+    /// What the pipeline must produce for this table. By default no per-message
+    /// connection events: only `nano_connections(path, 'details')` reads them.
+    fn pipeline_options(_options: &Options) -> PipelineOptions {
+        let mut o = PipelineOptions::default();
+        o.tcp.report = Reporting {
+            per_message_events: false,
+            node_ids: false,
+        };
+        o
+    }
+    /// Rows emitted at the very end of the scan (e.g. summary tables).
+    fn final_rows(_stats: &PipelineStats) -> usize {
+        0
+    }
+    fn final_column(_stats: &PipelineStats, _row: usize, _col: usize) -> Value<'_> {
+        Value::Null
+    }
+}
+
+/// What the optional options argument of a table asked for.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Options {
+    /// `nano_connections(path, 'details')`: one event per message too.
+    pub details: bool,
+}
+
+/// Per-scan facts a column may need beyond its own event.
+#[derive(Default, Debug, Clone)]
+pub struct ScanState {
+    /// 1-based number of the row within the whole result.
+    pub row_number: i64,
+    pub options: Options,
+}
+
+/// Every column of one row, in column order: for writers that want whole rows.
+pub fn row_values<'e, T: TableDef>(
+    ev: &'e Event,
+    row: usize,
+    scan: &'e ScanState,
+) -> impl Iterator<Item = Value<'e>> + 'e {
+    (0..T::columns().len()).map(move |c| T::column(ev, row, c, scan))
+}
