@@ -3,7 +3,9 @@
 use super::table::{Col, ScanState, TableDef};
 use super::values::*;
 use crate::capture::{Event, PacketMeta};
-use crate::protocol::{block_type_name, AscPullAckBody, Block, ConfirmReq, Payload, StreamEntry};
+use crate::protocol::{
+    block_type_name, AscPullAckBody, Block, ConfirmReq, MessageType, Payload, StreamEntry,
+};
 use rusqlite::types::Value;
 
 columns!(C {
@@ -90,7 +92,7 @@ pub fn block_at(ev: &Event, row: usize) -> Option<BlockRow<'_>> {
         Event::StreamItem(s) => match &s.entry {
             Ok(StreamEntry::Block(b)) => Some(BlockRow {
                 block: b,
-                context: if s.request_type == 0x07 {
+                context: if s.request_type == MessageType::BulkPush.code() {
                     "bulk_push"
                 } else {
                     "bulk_pull"
