@@ -207,11 +207,6 @@ impl FrameSource {
         self.frames
     }
 
-    /// Time of the last frame read (0 before the first).
-    pub fn last_time_usec(&self) -> i64 {
-        self.last_time
-    }
-
     /// Reads the next frame and hands it to `visit` (borrowed: no copy). Blocks that are
     /// not packets (interface descriptions, statistics...) are consumed on the way.
     pub fn next(&mut self, visit: impl FnOnce(Frame<'_>)) -> ReadOutcome {
