@@ -534,6 +534,28 @@ mod tests {
         assert_eq!(anomalies(&out), vec![("bad_fragment", 5)]);
     }
 
+    /// Empty fragments claim buffer space without data; a last fragment that ends
+    /// before that space still completes the datagram, at its own length, and the byte
+    /// count returns to zero.
+    #[test]
+    fn empty_fragments_then_a_shorter_datagram() {
+        let (data, _) = pieces();
+        let mut d = Defrag::new(DefragLimits::default());
+        let mut out = VecDeque::new();
+        assert!(d.add(&frag(1, 65_528, true, &[]), 1, 0, &mut out).is_none());
+        assert!(d
+            .add(&frag(1, 0, true, &data[..8]), 2, 0, &mut out)
+            .is_none());
+        assert_eq!(
+            d.add(&frag(1, 8, false, &data[8..16]), 3, 0, &mut out)
+                .unwrap(),
+            data[..16]
+        );
+        assert!(out.is_empty());
+        assert_eq!(d.bytes, 0);
+        assert_eq!(d.in_progress(), 0);
+    }
+
     #[test]
     fn eviction_by_count_and_bytes() {
         let limits = DefragLimits {

@@ -736,6 +736,28 @@ mod tests {
         assert!(r.finished());
     }
 
+    /// Acknowledgements and FINs behind the stream start are negative stream offsets:
+    /// they must neither wrap to huge offsets nor settle anything.
+    #[test]
+    fn acks_and_fins_behind_the_start_are_ignored() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        s.feed(&mut r, 1000, false, false, b"ab");
+        s.feed(&mut r, 1005, false, false, b"fg");
+        r.acked(900, &mut |_| panic!("an old ACK skips nothing"));
+        // The next byte expected is seq 1002; half the circle behind it is still behind.
+        r.acked(1002u32.wrapping_sub(1 << 31), &mut |_| {
+            panic!("nor does the farthest")
+        });
+        s.feed(&mut r, 990, false, true, b"x");
+        assert!(!r.finished());
+        // The hole [2, 5) is still waited for, and filled.
+        s.feed(&mut r, 1002, false, false, b"cde");
+        assert_eq!(s.bytes, b"abcdefg");
+        assert!(s.gaps.is_empty());
+        assert_eq!(r.held_bytes(), 0);
+    }
+
     #[test]
     fn drain_reports_holes_and_missing_data_before_fin() {
         let mut r = Reassembler::new(64);
