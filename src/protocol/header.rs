@@ -110,7 +110,7 @@ impl MessageType {
     }
 
     /// A legacy bootstrap request: the client message that opens a bootstrap
-    /// connection (PROTOCOL.md 6.5 step 2).
+    /// connection (docs/protocol.md 6.5 step 2).
     pub fn is_bootstrap_request(self) -> bool {
         matches!(
             self,
