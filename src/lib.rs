@@ -26,7 +26,9 @@ mod entry {
         pz_err_msg: *mut *mut c_char,
         p_api: *mut ffi::sqlite3_api_routines,
     ) -> c_int {
-        // SAFETY: the arguments come straight from SQLite's extension loader.
+        // SAFETY: the arguments come straight from SQLite's extension loader, which
+        // passes a valid connection, error-message slot and API table, the contract
+        // `extension_init2` requires; `init` runs before this call returns.
         unsafe { Connection::extension_init2(db, pz_err_msg, p_api, init) }
     }
 

@@ -3,12 +3,9 @@
 //! can carry it as `peer_cookie`.
 
 use super::{Event, MessageEvent};
-use crate::protocol::Payload;
+use crate::protocol::{MessageType, Payload};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-
-/// node_id_handshake message type.
-const NODE_ID_HANDSHAKE: u8 = 0x0a;
 
 type Endpoint = (IpAddr, u16);
 /// (query sender, query receiver).
@@ -37,7 +34,7 @@ impl CookieMemory {
     /// Fills `peer_cookie` of a handshake response from the cookie its receiver sent
     /// earlier, then remembers the message's own query cookie. Other messages pass.
     pub fn on_message(&mut self, m: &mut MessageEvent) {
-        if m.header.msg_type != NODE_ID_HANDSHAKE {
+        if m.header.message_type() != Some(MessageType::NodeIdHandshake) {
             return;
         }
         let Ok(Payload::NodeIdHandshake(h)) = &m.payload else {
@@ -111,11 +108,11 @@ mod tests {
                 flow_key: 0,
             },
             header: Header {
-                network: 0x5241,
+                network: crate::protocol::header::NET_DEV,
                 version_max: 0x15,
                 version_using: 0x15,
                 version_min: 0x14,
-                msg_type: 0x0a,
+                msg_type: MessageType::NodeIdHandshake.code(),
                 extensions: 0,
             },
             size: 0,

@@ -98,7 +98,9 @@ impl Defrag {
             proto: ip.proto,
         };
         let start = frag.offset;
-        let end = start + ip.payload.len();
+        // The IP layer's offset is at most 8 × 8191 and a payload fits in memory; an
+        // overflow would be beyond MAX_DATAGRAM anyway.
+        let end = start.saturating_add(ip.payload.len());
         let anomaly = |kind: &'static str, detail: String| {
             Event::Anomaly(AnomalyEvent {
                 frame,
@@ -143,7 +145,7 @@ impl Defrag {
             );
         }
         let p = self.partials.get_mut(&key)?;
-        p.fragments += 1;
+        p.fragments = p.fragments.saturating_add(1);
 
         // Length consistency: the last fragment (MF clear) fixes the total length and
         // no data may lie beyond it.
@@ -174,7 +176,8 @@ impl Defrag {
             p.total = Some(end);
         }
 
-        // Buffer growth, within the byte budget.
+        // Buffer growth, within the byte budget. `data` then reaches `end`, which
+        // `write_fragment` relies on.
         if p.data.len() < end {
             let growth = end - p.data.len();
             p.data.resize(end, 0);
@@ -190,6 +193,7 @@ impl Defrag {
 
         if p.total.is_some_and(|t| p.filled.as_slice() == [(0, t)]) {
             let mut done = self.partials.remove(&key)?;
+            // `bytes` is the sum of `data.len()` over `partials`, this one's included.
             self.bytes -= done.data.len();
             done.data.truncate(done.total.unwrap_or(0));
             self.reassembled += 1;
@@ -285,6 +289,7 @@ impl Defrag {
         let Some(p) = self.partials.remove(&key) else {
             return;
         };
+        // As in `add`: this datagram's buffer is part of `bytes`.
         self.bytes -= p.data.len();
         let have: usize = p.filled.iter().map(|(s, e)| e - s).sum();
         let total = p.total.map_or("?".to_string(), |t| t.to_string());
@@ -307,13 +312,24 @@ impl Defrag {
 /// Copies `bytes` to `start` where nothing was received yet and records the range.
 /// Returns true when an already received byte differs (first data wins, as checking
 /// retransmitted duplicates needs; a difference is reported by the caller).
+/// `p.data` must reach `start + bytes.len()` (the caller grows it first).
 fn write_fragment(p: &mut Partial, start: usize, bytes: &[u8]) -> bool {
     let end = start + bytes.len();
+    debug_assert!(p.data.len() >= end, "fragment buffer not grown");
     if start == end {
         return false;
     }
     let mut conflict = false;
     let mut pos = start;
+    // `bytes` over the datagram offsets `[from, to)`. Every range asked for lies in
+    // `[start, end)`, so this is `None` only if the caller broke the precondition, and
+    // then nothing is written rather than a panic.
+    let part = |from: usize, to: usize| bytes.get(from.checked_sub(start)?..to.checked_sub(start)?);
+    let fill = |data: &mut [u8], from: usize, to: usize| {
+        if let (Some(dst), Some(src)) = (data.get_mut(from..to), part(from, to)) {
+            dst.copy_from_slice(src);
+        }
+    };
     for &(s, e) in &p.filled {
         if e <= pos {
             continue;
@@ -322,24 +338,23 @@ fn write_fragment(p: &mut Partial, start: usize, bytes: &[u8]) -> bool {
             break;
         }
         if s > pos {
-            p.data[pos..s].copy_from_slice(&bytes[pos - start..s - start]);
+            fill(&mut p.data, pos, s);
         }
         let (os, oe) = (s.max(pos), e.min(end));
-        if p.data[os..oe] != bytes[os - start..oe - start] {
+        if p.data.get(os..oe) != part(os, oe) {
             conflict = true;
         }
         pos = oe;
     }
     if pos < end {
-        p.data[pos..end].copy_from_slice(&bytes[pos - start..]);
+        fill(&mut p.data, pos, end);
     }
     // Insert [start, end) and merge touching or overlapping ranges.
     let at = p.filled.partition_point(|r| r.1 < start);
     let mut merged = (start, end);
     let mut upto = at;
-    while upto < p.filled.len() && p.filled[upto].0 <= merged.1 {
-        merged.0 = merged.0.min(p.filled[upto].0);
-        merged.1 = merged.1.max(p.filled[upto].1);
+    while let Some(&(s, e)) = p.filled.get(upto).filter(|r| r.0 <= merged.1) {
+        merged = (merged.0.min(s), merged.1.max(e));
         upto += 1;
     }
     p.filled.splice(at..upto, std::iter::once(merged));
@@ -517,6 +532,28 @@ mod tests {
             .add(&frag(9, 65_528, true, &[0; 16]), 5, 0, &mut out)
             .is_none());
         assert_eq!(anomalies(&out), vec![("bad_fragment", 5)]);
+    }
+
+    /// Empty fragments claim buffer space without data; a last fragment that ends
+    /// before that space still completes the datagram, at its own length, and the byte
+    /// count returns to zero.
+    #[test]
+    fn empty_fragments_then_a_shorter_datagram() {
+        let (data, _) = pieces();
+        let mut d = Defrag::new(DefragLimits::default());
+        let mut out = VecDeque::new();
+        assert!(d.add(&frag(1, 65_528, true, &[]), 1, 0, &mut out).is_none());
+        assert!(d
+            .add(&frag(1, 0, true, &data[..8]), 2, 0, &mut out)
+            .is_none());
+        assert_eq!(
+            d.add(&frag(1, 8, false, &data[8..16]), 3, 0, &mut out)
+                .unwrap(),
+            data[..16]
+        );
+        assert!(out.is_empty());
+        assert_eq!(d.bytes, 0);
+        assert_eq!(d.in_progress(), 0);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Link layer: strips the link header of a frame (by pcap LINKTYPE) down to the IP
 //! packet inside, or says why there is none. Pure byte offsets, no allocation.
 
+use crate::protocol::endian::{be_u16, u32_at};
+
 /// LINKTYPE values (tcpdump.org/linktypes.html) this module understands.
 pub mod linktype {
     /// BSD loopback: 4-byte address family in the capturing host's byte order.
@@ -69,13 +71,8 @@ pub fn strip(link_type: u32, frame: &[u8]) -> Link<'_> {
     }
 }
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    let s = b.get(at..at + 2)?;
-    Some(u16::from_be_bytes([s[0], s[1]]))
-}
-
 fn ethernet(frame: &[u8]) -> Link<'_> {
-    match be16(frame, 12) {
+    match be_u16(frame, 12) {
         Some(ethertype) => after_ethertype(ethertype, frame.get(14..).unwrap_or(&[])),
         None => Link::Bad("Ethernet header cut off"),
     }
@@ -89,7 +86,7 @@ fn after_ethertype(mut ethertype: u16, mut rest: &[u8]) -> Link<'_> {
             ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => return Link::Ip(rest),
             ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD => {
                 // 2 bytes TCI, then the inner EtherType.
-                match (be16(rest, 2), rest.get(4..)) {
+                match (be_u16(rest, 2), rest.get(4..)) {
                     (Some(inner), Some(after)) => {
                         ethertype = inner;
                         rest = after;
@@ -106,7 +103,7 @@ fn after_ethertype(mut ethertype: u16, mut rest: &[u8]) -> Link<'_> {
 
 /// PPPoE session: 6-byte PPPoE header, then the 2-byte PPP protocol.
 fn pppoe_session(rest: &[u8]) -> Link<'_> {
-    match (be16(rest, 6), rest.get(8..)) {
+    match (be_u16(rest, 6), rest.get(8..)) {
         (Some(0x0021), Some(ip)) | (Some(0x0057), Some(ip)) => Link::Ip(ip),
         (Some(_), Some(_)) => Link::NotIp,
         _ => Link::Bad("PPPoE header cut off"),
@@ -125,15 +122,18 @@ fn raw_ip(frame: &[u8]) -> Link<'_> {
 /// "the capturing host's order, unknown": the family values are small, so whichever
 /// half is zero tells the order.
 fn loopback(frame: &[u8], big_endian: Option<bool>) -> Link<'_> {
-    let (Some(h), Some(ip)) = (frame.get(..4), frame.get(4..)) else {
+    let (Some(be), Some(le), Some(ip)) = (
+        u32_at(frame, 0, true),
+        u32_at(frame, 0, false),
+        frame.get(4..),
+    ) else {
         return Link::Bad("loopback header cut off");
     };
-    let be = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
-    let le = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
     let family = match big_endian {
         Some(true) => be,
         Some(false) => le,
-        None if h[0] == 0 && h[1] == 0 => be,
+        // The high half of a big-endian family is zero.
+        None if be >> 16 == 0 => be,
         None => le,
     };
     // AF_INET is 2 everywhere; AF_INET6 is 24 (NetBSD, OpenBSD, BSD/OS),
@@ -148,7 +148,7 @@ fn loopback(frame: &[u8], big_endian: Option<bool>) -> Link<'_> {
 /// The protocol is an EtherType for every hardware type that carries IP, including
 /// loopback (ARPHRD 772) frames, so the hardware type is not consulted.
 fn linux_sll(frame: &[u8]) -> Link<'_> {
-    match be16(frame, 14) {
+    match be_u16(frame, 14) {
         Some(protocol) => after_ethertype(protocol, frame.get(16..).unwrap_or(&[])),
         None => Link::Bad("Linux cooked header cut off"),
     }
@@ -157,7 +157,7 @@ fn linux_sll(frame: &[u8]) -> Link<'_> {
 /// Linux cooked v2: protocol(2) reserved(2) ifindex(4) ARPHRD(2) packet type(1)
 /// addr len(1) addr(8), 20 bytes.
 fn linux_sll2(frame: &[u8]) -> Link<'_> {
-    match (be16(frame, 0), frame.get(20..)) {
+    match (be_u16(frame, 0), frame.get(20..)) {
         (Some(protocol), Some(rest)) => after_ethertype(protocol, rest),
         _ => Link::Bad("Linux cooked v2 header cut off"),
     }

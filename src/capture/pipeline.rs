@@ -9,6 +9,7 @@ use super::source::{Frame, FrameSource, ReadOutcome};
 use super::tcp::{TcpLimits, TcpTracker};
 use super::{flow_key, segment, udp};
 use super::{AnomalyEvent, Event, MessageEvent, PacketMeta, Transport};
+use crate::protocol::HEADER_SIZE;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
@@ -336,7 +337,7 @@ impl Layers {
             id: self.next_id,
             meta,
             header,
-            size: datagram.payload.len().saturating_sub(8),
+            size: datagram.payload.len().saturating_sub(HEADER_SIZE),
             payload,
             peer_cookie: None,
         };

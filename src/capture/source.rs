@@ -3,6 +3,7 @@
 //! Simple and obsolete Packet blocks), read in a bounded buffer by pcap-file.
 
 use super::pipeline::OpenError;
+use crate::protocol::endian::{u16_at, u32_at, u64_at};
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::PcapNgReader;
 use pcap_file::{PcapError, TsResolution};
@@ -206,11 +207,6 @@ impl FrameSource {
         self.frames
     }
 
-    /// Time of the last frame read (0 before the first).
-    pub fn last_time_usec(&self) -> i64 {
-        self.last_time
-    }
-
     /// Reads the next frame and hands it to `visit` (borrowed: no copy). Blocks that are
     /// not packets (interface descriptions, statistics...) are consumed on the way.
     pub fn next(&mut self, visit: impl FnOnce(Frame<'_>)) -> ReadOutcome {
@@ -369,33 +365,6 @@ fn describe(e: &PcapError) -> String {
         PcapError::IoError(io) => io.to_string(),
         other => other.to_string(),
     }
-}
-
-fn u16_at(b: &[u8], at: usize, big: bool) -> Option<u16> {
-    let s: [u8; 2] = b.get(at..at + 2)?.try_into().ok()?;
-    Some(if big {
-        u16::from_be_bytes(s)
-    } else {
-        u16::from_le_bytes(s)
-    })
-}
-
-fn u32_at(b: &[u8], at: usize, big: bool) -> Option<u32> {
-    let s: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
-    Some(if big {
-        u32::from_be_bytes(s)
-    } else {
-        u32::from_le_bytes(s)
-    })
-}
-
-fn u64_at(b: &[u8], at: usize, big: bool) -> Option<u64> {
-    let s: [u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
-    Some(if big {
-        u64::from_be_bytes(s)
-    } else {
-        u64::from_le_bytes(s)
-    })
 }
 
 /// Interface Description Block body: link type(2) reserved(2) snaplen(4) options.

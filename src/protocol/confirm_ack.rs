@@ -143,10 +143,6 @@ impl Vote {
         verify(&self.account, &self.hash(), &self.signature)
     }
 
-    pub fn is_final(&self) -> bool {
-        self.timestamp_raw == u64::MAX
-    }
-
     pub fn timing(&self, version_using: u8) -> VoteTiming {
         VoteTiming::interpret(self.timestamp_raw, version_using)
     }

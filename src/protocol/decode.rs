@@ -25,34 +25,32 @@ pub fn decode_payload(h: &Header, payload: &[u8]) -> Result<Payload, Malformed> 
 
 /// `udp_legacy`: the proto ≤ 16 datagram rules for confirm_req / confirm_ack by hash.
 fn decode_body(h: &Header, payload: &[u8], udp_legacy: bool) -> Result<Payload, Malformed> {
-    use header::*;
-    Ok(match h.msg_type {
-        KEEPALIVE => Payload::Keepalive(keepalive::decode(payload)?),
-        PUBLISH => Payload::Publish(publish::decode(h, payload)?),
-        CONFIRM_REQ => Payload::ConfirmReq(confirm_req::decode(h, payload, udp_legacy)?),
-        CONFIRM_ACK => Payload::ConfirmAck(confirm_ack::decode(h, payload, udp_legacy)?),
-        BULK_PULL => Payload::BulkPull(bulk_pull::decode(h, payload)?),
-        BULK_PUSH => {
-            exact_len("bulk_push", payload, 0)?;
+    use header::MessageType as T;
+    let Some(t) = h.message_type() else {
+        return Err(header::unknown_type(h));
+    };
+    Ok(match t {
+        T::Keepalive => Payload::Keepalive(keepalive::decode(payload)?),
+        T::Publish => Payload::Publish(publish::decode(h, payload)?),
+        T::ConfirmReq => Payload::ConfirmReq(confirm_req::decode(h, payload, udp_legacy)?),
+        T::ConfirmAck => Payload::ConfirmAck(confirm_ack::decode(h, payload, udp_legacy)?),
+        T::BulkPull => Payload::BulkPull(bulk_pull::decode(h, payload)?),
+        T::BulkPush => {
+            exact_len(t.name(), payload, 0)?;
             Payload::BulkPush
         }
-        FRONTIER_REQ => Payload::FrontierReq(frontier_req::decode(h, payload)?),
-        BULK_PULL_BLOCKS => Payload::BulkPullBlocks(bulk_pull_blocks::decode(payload)?),
-        NODE_ID_HANDSHAKE => Payload::NodeIdHandshake(node_id_handshake::decode(h, payload)?),
-        BULK_PULL_ACCOUNT => Payload::BulkPullAccount(bulk_pull_account::decode(payload)?),
-        TELEMETRY_REQ => {
-            exact_len("telemetry_req", payload, 0)?;
+        T::FrontierReq => Payload::FrontierReq(frontier_req::decode(h, payload)?),
+        T::BulkPullBlocks => Payload::BulkPullBlocks(bulk_pull_blocks::decode(payload)?),
+        T::NodeIdHandshake => Payload::NodeIdHandshake(node_id_handshake::decode(h, payload)?),
+        T::BulkPullAccount => Payload::BulkPullAccount(bulk_pull_account::decode(payload)?),
+        T::TelemetryReq => {
+            exact_len(t.name(), payload, 0)?;
             Payload::TelemetryReq
         }
-        TELEMETRY_ACK => Payload::TelemetryAck(telemetry::decode_ack(h, payload)?),
-        ASC_PULL_REQ => Payload::AscPullReq(asc_pull::decode_req(h, payload)?),
-        ASC_PULL_ACK => Payload::AscPullAck(asc_pull::decode_ack(h, payload)?),
-        // Gives the unknown_type reason.
-        _ => {
-            return Err(header::payload_len(h)
-                .err()
-                .unwrap_or_else(|| malformed("unknown_type", "unknown type")))
-        }
+        T::TelemetryAck => Payload::TelemetryAck(telemetry::decode_ack(h, payload)?),
+        T::AscPullReq => Payload::AscPullReq(asc_pull::decode_req(h, payload)?),
+        T::AscPullAck => Payload::AscPullAck(asc_pull::decode_ack(h, payload)?),
+        T::Invalid | T::NotAType => return Err(header::unknown_type(h)),
     })
 }
 
@@ -82,7 +80,7 @@ pub fn decode_message(
 /// 1 ≤ version_using ≤ 100 (0 or more than 100 is taken as not Nano).
 /// The max ≥ using ≥ min order is not required.
 pub fn is_plausible_datagram_header(h: &Header) -> bool {
-    (h.network >> 8) == 0x52
+    h.has_magic()
         && header::network_name(h.network).is_some()
         && (1..=100).contains(&h.version_using)
     // Any type byte: a datagram with a Nano header and a type this decoder does not
@@ -100,7 +98,7 @@ pub fn decode_datagram(buf: &[u8]) -> Option<(Header, Result<Payload, Malformed>
     }
     let body = buf.get(HEADER_SIZE..).unwrap_or_default();
     let by_hash = block::block_size(h.block_type()).is_none()
-        && matches!(h.msg_type, header::CONFIRM_REQ | header::CONFIRM_ACK);
+        && h.message_type().is_some_and(MessageType::is_confirm);
     if h.version_using <= 16 && by_hash {
         // Proto ≤ 16: the vote's hashes run to the end of the datagram and the V18
         // confirm_req has its own count byte; the decoders check the ends themselves.

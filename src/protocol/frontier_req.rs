@@ -4,8 +4,11 @@ use super::wire::{bytes, exact_len, run};
 use super::{FrontierReq, Header, Malformed};
 use nom::number::complete::le_u32;
 
+/// Start account, age, count.
+pub const SIZE: usize = 40;
+
 pub(crate) fn decode(h: &Header, payload: &[u8]) -> Result<FrontierReq, Malformed> {
-    exact_len("frontier_req", payload, 40)?;
+    exact_len("frontier_req", payload, SIZE)?;
     let (_, (start, age, count)) = run("frontier_req", (bytes::<32>, le_u32, le_u32), payload)?;
     Ok(FrontierReq {
         start,

@@ -40,12 +40,4 @@ impl Endpoint {
             None
         }
     }
-
-    /// Usual text form: `a.b.c.d:port` for mapped IPv4, `[v6]:port` otherwise.
-    pub fn to_socket_string(&self) -> String {
-        match self.ipv4() {
-            Some(v4) => format!("{}:{}", std::net::Ipv4Addr::from(v4), self.port),
-            None => format!("[{}]:{}", std::net::Ipv6Addr::from(self.addr), self.port),
-        }
-    }
 }

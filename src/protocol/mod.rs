@@ -15,6 +15,7 @@ pub mod confirm_ack;
 pub mod confirm_req;
 pub mod crypto;
 pub mod decode;
+pub mod endian;
 pub mod frontier_req;
 pub mod header;
 pub mod hex;
@@ -36,7 +37,7 @@ pub use account::{decode_account, encode_account, encode_node_id};
 pub use block::{block_size, block_type_name, WorkThresholds};
 pub use confirm_ack::VoteTiming;
 pub use decode::*;
-pub use header::{msg_name, network_name, MAX_MESSAGE_SIZE};
+pub use header::{msg_name, network_name, MessageType, HEADER_SIZE, MAGIC, MAX_MESSAGE_SIZE};
 pub use hex::{hex_upper, push_hex_upper};
 pub use types::*;
 /// Why bytes could not be decoded.

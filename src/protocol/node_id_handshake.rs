@@ -5,17 +5,29 @@ use super::crypto::verify;
 use super::wire::{bytes, exact_len, run};
 use super::{HandshakeResponse, Hash, Header, Malformed, NodeIdHandshake};
 
+/// Payload size the extension bits call for: cookie 32, response 96 (v1: node id,
+/// signature) or 160 (v2: node id, salt, genesis, signature).
+pub(crate) fn payload_size(extensions: u16) -> usize {
+    let (has_query, has_response, v2) = flags(extensions);
+    let query = if has_query { 32 } else { 0 };
+    let response = match (has_response, v2) {
+        (false, _) => 0,
+        (true, false) => 96,
+        (true, true) => 160,
+    };
+    query + response
+}
+
+/// Extension bits 0, 1 and 2: query present, response present, v2 layout.
+fn flags(ext: u16) -> (bool, bool, bool) {
+    (ext & 1 != 0, ext & 2 != 0, ext & 4 != 0)
+}
+
 pub(crate) fn decode(h: &Header, payload: &[u8]) -> Result<NodeIdHandshake, Malformed> {
     let what = "node_id_handshake";
     let ext = h.extensions;
-    let (has_query, has_response, v2) = (ext & 1 != 0, ext & 2 != 0, ext & 4 != 0);
-    let want = if has_query { 32 } else { 0 }
-        + match (has_response, v2) {
-            (false, _) => 0,
-            (true, false) => 96,
-            (true, true) => 160,
-        };
-    exact_len(what, payload, want)?;
+    let (has_query, has_response, v2) = flags(ext);
+    exact_len(what, payload, payload_size(ext))?;
     let mut rest = payload;
     let query = if has_query {
         let (r, cookie) = run(what, bytes::<32>, rest)?;

@@ -39,6 +39,10 @@ fn schema<T: TableDef>() -> CString {
 const PLAN_WITH_PATH: c_int = 1;
 const PLAN_WITH_OPTIONS: c_int = 2;
 
+// SAFETY: rusqlite casts the `sqlite3_vtab` pointer SQLite hands back to this type;
+// that is sound because `PipelineTab` is `#[repr(C)]` with `base: ffi::sqlite3_vtab`
+// as its first field; `connect` creates `base` zeroed (`default()`) and only SQLite
+// writes its fields afterwards.
 unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
     type Aux = ();
     type Cursor = PipelineCursor<'vtab, T>;
@@ -271,6 +275,9 @@ impl<T: TableDef> PipelineCursor<'_, T> {
     }
 }
 
+// SAFETY: as for `PipelineTab`: `PipelineCursor` is `#[repr(C)]` with
+// `base: ffi::sqlite3_vtab_cursor` first, so the cursor pointer SQLite hands back can be
+// cast to it; `open` creates `base` zeroed and only SQLite writes it afterwards.
 unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
     fn filter(&mut self, idx_num: c_int, _idx_str: Option<&str>, args: &Filters<'_>) -> Result<()> {
         guarded(T::NAME, || {

@@ -1,9 +1,8 @@
 //! Legacy bootstrap streams (docs/protocol.md section 6): which headerless stream a request
 //! calls for, and the state of one stream being read item by item.
 
-use super::classify::{BULK_PULL, BULK_PULL_ACCOUNT, BULK_PUSH, FRONTIER_REQ};
 use crate::capture::{PacketMeta, StreamItemEvent};
-use crate::protocol::{Malformed, Payload, StreamEntry, StreamKind};
+use crate::protocol::{Malformed, MessageType, Payload, StreamEntry, StreamKind};
 
 /// A client request whose server stream has not been read yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,11 +112,11 @@ impl ActiveStream {
 }
 
 pub fn end_event_name(request_type: u8) -> &'static str {
-    match request_type {
-        FRONTIER_REQ => "end of frontier_req",
-        BULK_PULL => "end of bulk_pull",
-        BULK_PUSH => "end of bulk_push",
-        BULK_PULL_ACCOUNT => "end of bulk_pull_account",
+    match MessageType::from_u8(request_type) {
+        Some(MessageType::FrontierReq) => "end of frontier_req",
+        Some(MessageType::BulkPull) => "end of bulk_pull",
+        Some(MessageType::BulkPush) => "end of bulk_push",
+        Some(MessageType::BulkPullAccount) => "end of bulk_pull_account",
         _ => "end of stream",
     }
 }
@@ -153,7 +152,13 @@ mod tests {
 
     #[test]
     fn account_frontier_is_followed_by_pending_entries_of_the_flags() {
-        let mut s = ActiveStream::new(5, BULK_PULL_ACCOUNT, 0x5241, StreamKind::AccountFrontier, 1);
+        let mut s = ActiveStream::new(
+            5,
+            MessageType::BulkPullAccount.code(),
+            crate::protocol::header::NET_DEV,
+            StreamKind::AccountFrontier,
+            1,
+        );
         s.after_item();
         assert_eq!(s.kind, StreamKind::Pending { flags: 1 });
         s.after_item();

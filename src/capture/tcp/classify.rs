@@ -1,16 +1,11 @@
 //! Telling a connection's client from its server, and realtime from bootstrap
 //! (docs/protocol.md section 6.5 steps 1 and 2).
 
+use crate::protocol::MessageType;
 use std::collections::HashSet;
 
 /// Default peering ports of live, beta, test and dev (docs/protocol.md section 1).
 pub const NODE_PORTS: [u16; 4] = [7075, 54000, 17075, 44000];
-
-/// Message types a legacy bootstrap client opens a connection with.
-pub const BULK_PULL: u8 = 0x06;
-pub const BULK_PUSH: u8 = 0x07;
-pub const FRONTIER_REQ: u8 = 0x08;
-pub const BULK_PULL_ACCOUNT: u8 = 0x0b;
 
 /// What a connection carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,17 +18,10 @@ pub enum Mode {
     Bootstrap,
 }
 
-pub fn is_bootstrap_request(msg_type: u8) -> bool {
-    matches!(
-        msg_type,
-        BULK_PULL | BULK_PUSH | FRONTIER_REQ | BULK_PULL_ACCOUNT
-    )
-}
-
 /// The mode the node itself enters on the client's first message: a handshake or any
 /// other realtime type means realtime, a legacy bootstrap request means bootstrap.
 pub fn mode_for_first_message(msg_type: u8) -> Mode {
-    if is_bootstrap_request(msg_type) {
+    if MessageType::from_u8(msg_type).is_some_and(MessageType::is_bootstrap_request) {
         Mode::Bootstrap
     } else {
         Mode::Realtime
@@ -77,14 +65,17 @@ mod tests {
 
     #[test]
     fn first_message_decides_the_mode() {
-        // node_id_handshake
-        assert_eq!(mode_for_first_message(0x0a), Mode::Realtime);
-        for t in [BULK_PULL, BULK_PUSH, FRONTIER_REQ, BULK_PULL_ACCOUNT] {
-            assert_eq!(mode_for_first_message(t), Mode::Bootstrap);
+        use MessageType as T;
+        assert_eq!(
+            mode_for_first_message(T::NodeIdHandshake.code()),
+            Mode::Realtime
+        );
+        for t in [T::BulkPull, T::BulkPush, T::FrontierReq, T::BulkPullAccount] {
+            assert_eq!(mode_for_first_message(t.code()), Mode::Bootstrap);
         }
-        // keepalive, confirm_ack, telemetry_req, asc_pull_req: a connection caught midway.
-        for t in [0x02, 0x05, 0x0c, 0x0e] {
-            assert_eq!(mode_for_first_message(t), Mode::Realtime);
+        // A connection caught midway.
+        for t in [T::Keepalive, T::ConfirmAck, T::TelemetryReq, T::AscPullReq] {
+            assert_eq!(mode_for_first_message(t.code()), Mode::Realtime);
         }
     }
 

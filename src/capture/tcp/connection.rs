@@ -341,17 +341,17 @@ impl ConnectionTable {
         let dst = (seg.dst_ip, seg.dst_port);
         let (key, d) = Key::of(src, dst);
         let opens = seg.syn && !seg.ack_flag;
+        let mut sink = Sink::new(
+            seg.frame,
+            seg.time_usec,
+            next_id,
+            out,
+            &mut self.listening,
+            self.limits.report,
+        );
         // Fast path, one lookup: a segment of a live connection that is not a new SYN.
         if let Some(conn) = self.map.get_mut(&key) {
             if !(conn.closed || opens && conn.is_new_syn(d, seg.seq)) {
-                let mut sink = Sink::new(
-                    seg.frame,
-                    seg.time_usec,
-                    next_id,
-                    out,
-                    &mut self.listening,
-                    self.limits.report,
-                );
                 conn.segment(d, seg, &self.limits, &mut sink);
                 self.buffered.recount(conn);
                 self.buffered
@@ -375,14 +375,6 @@ impl ConnectionTable {
             }
             Some(c) => opens && c.is_new_syn(d, seg.seq),
         };
-        let mut sink = Sink::new(
-            seg.frame,
-            seg.time_usec,
-            next_id,
-            out,
-            &mut self.listening,
-            self.limits.report,
-        );
         if replace {
             if let Some(mut old) = self.map.remove(&key) {
                 self.buffered.forget(&old);
@@ -429,6 +421,7 @@ impl ConnectionTable {
             (c, false, "start not captured")
         };
         let serial = *next_serial;
+        // One per connection created: a u64 does not wrap in any capture.
         *next_serial += 1;
         let mut conn = Connection {
             serial,
@@ -492,6 +485,7 @@ impl ConnectionTable {
             .map(|(k, c)| (c.last_time, c.serial, *k))
             .collect();
         by_age.sort_unstable();
+        // `map.len() >= max` here (checked above): no underflow.
         let count = (max / 16).max(1).max(map.len() + 1 - max);
         for (_, _, key) in by_age.into_iter().take(count) {
             if let Some(mut conn) = map.remove(&key) {
@@ -623,12 +617,17 @@ impl Buffered {
     /// Counts what `conn` buffers now in place of what it buffered before.
     fn recount(&mut self, conn: &mut Connection) {
         let now = conn.footprint();
+        // `total` is the sum of the `counted` of the connections in the table, this
+        // one's included, so it is at least `conn.counted`.
+        debug_assert!(self.total >= conn.counted);
         self.total = self.total - conn.counted + now;
         conn.counted = now;
     }
 
     /// `conn` leaves the table.
     fn forget(&mut self, conn: &Connection) {
+        // As in `recount`: `conn.counted` is part of `total`.
+        debug_assert!(self.total >= conn.counted);
         self.total -= conn.counted;
     }
 

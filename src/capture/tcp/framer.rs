@@ -4,12 +4,12 @@
 
 use crate::protocol::{
     decode_message, is_plausible_header, parse_header, payload_len, DecodeError, Header, Malformed,
-    Payload,
+    Payload, HEADER_SIZE, MAGIC, MAX_MESSAGE_SIZE,
 };
 
 /// Largest header-framed unit: header + MAX_MESSAGE_SIZE, plus the next header that
 /// confirms a resync candidate.
-pub const MAX_UNIT: usize = 8 + 66560 + 8;
+pub const MAX_UNIT: usize = HEADER_SIZE + MAX_MESSAGE_SIZE + HEADER_SIZE;
 
 /// What one parse step did with the front of the bytes it was shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,14 +195,13 @@ pub enum Resync {
 /// plausible too, or when the data ends exactly where its message ends.
 pub fn resync(buf: &[u8], at_end: bool) -> Resync {
     let mut i = 0;
-    while i < buf.len() {
-        let cand = &buf[i..];
-        if cand[0] != 0x52 {
+    while let Some(cand) = buf.get(i..).filter(|c| !c.is_empty()) {
+        if cand[0] != MAGIC {
             i += 1;
             continue;
         }
-        if cand.len() < 8 {
-            return wait_or_skip(i, 8 - cand.len());
+        if cand.len() < HEADER_SIZE {
+            return wait_or_skip(i, HEADER_SIZE - cand.len());
         }
         let len = if is_plausible_header(cand) {
             parse_header(cand).ok().and_then(|h| payload_len(&h).ok())
@@ -213,18 +212,21 @@ pub fn resync(buf: &[u8], at_end: bool) -> Resync {
             i += 1;
             continue;
         };
-        let end = 8 + len;
+        // The candidate's message, then the header that would confirm it. `len` is at
+        // most MAX_MESSAGE_SIZE (a plausible header), so these sums cannot overflow.
+        let end = HEADER_SIZE + len;
+        let confirmed_by = end + HEADER_SIZE;
         if cand.len() == end && at_end {
             return aligned_or_skip(i);
         }
-        if cand.len() >= end + 8 {
-            if is_plausible_header(&cand[end..]) {
+        if let Some(next) = cand.get(end..confirmed_by) {
+            if is_plausible_header(next) {
                 return aligned_or_skip(i);
             }
             i += 1;
             continue;
         }
-        return wait_or_skip(i, end + 8 - cand.len());
+        return wait_or_skip(i, confirmed_by - cand.len());
     }
     Resync::Skip(buf.len())
 }
@@ -333,7 +335,7 @@ mod tests {
     /// input x buffer.
     #[test]
     fn resync_skipping_is_linear_in_the_input() {
-        let unit: [u8; 9] = [0x52, 0x43, 0x15, 0x15, 0x14, 0x0f, 0xff, 0xff, 0x00];
+        let unit: [u8; 9] = [MAGIC, 0x43, 0x15, 0x15, 0x14, 0x0f, 0xff, 0xff, 0x00];
         assert!(crate::protocol::is_plausible_header(&unit));
         let input: Vec<u8> = unit.iter().copied().cycle().take(400_000).collect();
         let mut pending = Pending::default();

@@ -32,6 +32,15 @@ pub struct SegmentOutcome {
 
 /// Per-direction reassembly state. Offsets are 64-bit and relative to the first
 /// sequence number seen, so wrap-around at 2^32 never reaches the comparisons.
+///
+/// Invariants the arithmetic below relies on:
+/// - every held piece starts at or after `next_off` and they never overlap, so
+///   `first held key - next_off` cannot underflow;
+/// - `held_bytes` is the sum of the held pieces' lengths;
+/// - `history` holds the bytes delivered just before `next_off` (it is cleared on every
+///   gap), so `history.len() <= next_off`;
+/// - a segment lands within 2^31 of `next_off` (serial-number arithmetic), so offsets
+///   grow by less than 2^32 per segment and a u64 offset cannot overflow in any capture.
 #[derive(Debug, Default)]
 pub struct Reassembler {
     /// Sequence number of the next byte expected (`next_off` in stream offsets).
@@ -103,8 +112,9 @@ impl Reassembler {
     /// Turns a sequence number into a stream offset, taking the shorter way round the
     /// 32-bit circle from the current position (serial-number arithmetic).
     fn offset_of(&self, seq: u32) -> i128 {
+        // Reinterpreting the wrapped difference as signed is the serial-number rule.
         let delta = seq.wrapping_sub(self.next_seq) as i32;
-        self.next_off as i128 + delta as i128
+        i128::from(self.next_off) + i128::from(delta)
     }
 
     /// Feeds one segment. `max_held` bounds the out-of-order bytes: beyond it, the
@@ -139,13 +149,18 @@ impl Reassembler {
         let data_seq = if syn { seq.wrapping_add(1) } else { seq };
         let start = self.offset_of(data_seq);
         let end = start + payload.len() as i128;
-        if fin && self.fin_off.is_none() && end >= self.next_off as i128 {
-            self.fin_off = Some(end as u64);
-            self.seen_end = self.seen_end.max(end as u64);
+        // `end` can be negative (a retransmission from before the stream start); only a
+        // non-negative one is a stream offset.
+        let end_off = u64::try_from(end).ok();
+        if let Some(end_off) =
+            end_off.filter(|&e| fin && self.fin_off.is_none() && e >= self.next_off)
+        {
+            self.fin_off = Some(end_off);
+            self.seen_end = self.seen_end.max(end_off);
         }
         if !payload.is_empty() {
-            if end > self.seen_end as i128 {
-                self.seen_end = end as u64;
+            if let Some(end_off) = end_off {
+                self.seen_end = self.seen_end.max(end_off);
             }
             self.place(start, payload, max_held, &mut outcome, emit);
         }
@@ -161,9 +176,8 @@ impl Reassembler {
         if !self.started {
             return;
         }
-        let off = self.offset_of(ack);
-        if off > self.acked_off as i128 {
-            self.acked_off = off as u64;
+        if let Ok(off) = u64::try_from(self.offset_of(ack)) {
+            self.acked_off = self.acked_off.max(off);
         }
         self.skip_acked_holes(emit);
     }
@@ -177,7 +191,10 @@ impl Reassembler {
                 break;
             }
             let target = limit.min(first);
-            let lost = target - self.next_off;
+            // `first >= next_off` (held pieces never start before it) and `limit >
+            // next_off` (checked above).
+            debug_assert!(first >= self.next_off);
+            let lost = target.saturating_sub(self.next_off);
             emit(Piece::Gap(lost));
             self.advance(lost);
             self.history.clear();
@@ -205,38 +222,47 @@ impl Reassembler {
         outcome: &mut SegmentOutcome,
         emit: &mut F,
     ) {
-        let next = self.next_off as i128;
+        let next = i128::from(self.next_off);
         let end = start + payload.len() as i128;
         // Part before the stream position: already delivered (or skipped).
         let mut data = payload;
         let mut off = start;
         if off < next {
-            let old = ((next.min(end) - off) as usize).min(data.len());
+            // 0 < old <= data.len(): `off < next` and `end - off == data.len()`.
+            let old = usize::try_from(next.min(end) - off)
+                .unwrap_or(data.len())
+                .min(data.len());
+            let (before, after) = data.split_at(old);
             // A one-byte segment just before the stream position is a TCP keepalive
             // probe, whose byte may be garbage: not a conflicting retransmission.
             let probe = payload.len() == 1 && off + 1 == next;
             if !probe {
-                self.compare_with_history(off, &data[..old], outcome);
+                self.compare_with_history(off, before, outcome);
             }
             outcome.duplicate_bytes += old as u64;
-            data = &data[old..];
+            data = after;
             off += old as i128;
         }
         if data.is_empty() {
             return;
         }
-        let off = off as u64;
+        // What is left starts at or after the stream position: a stream offset.
+        let Ok(off) = u64::try_from(off) else {
+            return;
+        };
         if off == self.next_off {
             // In order. Deliver straight from the segment up to the first held piece,
             // which was seen first and therefore wins where they overlap.
             let first_held = self.held.keys().next().copied();
             let direct = match first_held {
-                Some(h) => (h.saturating_sub(off) as usize).min(data.len()),
+                // Below data.len(), so the cast back to usize is exact.
+                Some(h) => h.saturating_sub(off).min(data.len() as u64) as usize,
                 None => data.len(),
             };
             if direct > 0 {
-                self.deliver(&data[..direct], emit);
-                data = &data[direct..];
+                let (now, later) = data.split_at(direct);
+                self.deliver(now, emit);
+                data = later;
             }
             if !data.is_empty() {
                 let at = self.next_off;
@@ -255,9 +281,16 @@ impl Reassembler {
 
     /// Remembers out-of-order bytes, keeping earlier copies where they overlap.
     fn hold(&mut self, off: u64, data: &[u8], outcome: &mut SegmentOutcome) {
+        debug_assert!(
+            off >= self.next_off,
+            "held data starts before the stream position"
+        );
+        if data.is_empty() {
+            return;
+        }
         let end = off + data.len() as u64;
         // Held pieces that may overlap [off, end): the one starting at or before `off`
-        // and all starting inside the range.
+        // and all starting inside the range (`off + 1 <= end`: data is not empty).
         let mut covering: Vec<(u64, u64)> = Vec::new();
         if let Some((&k, v)) = self.held.range(..=off).next_back() {
             if k + v.len() as u64 > off {
@@ -270,24 +303,28 @@ impl Reassembler {
         let mut cur = off;
         for (k, kend) in covering {
             if k > cur {
-                let piece = &data[(cur - off) as usize..(k - off) as usize];
-                self.held_bytes += piece.len();
-                self.held.insert(cur, piece.to_vec());
+                if let Some(piece) = span(data, off, cur, k) {
+                    self.held_bytes += piece.len();
+                    self.held.insert(cur, piece.to_vec());
+                }
             }
             let o_start = k.max(cur);
             let o_end = kend.min(end);
             if o_end > o_start {
-                let new = &data[(o_start - off) as usize..(o_end - off) as usize];
-                let old = &self.held[&k][(o_start - k) as usize..(o_end - k) as usize];
-                outcome.duplicate_bytes += new.len() as u64;
-                note_conflict(old, new, o_start, outcome);
+                let new = span(data, off, o_start, o_end);
+                let old = self.held.get(&k).and_then(|v| span(v, k, o_start, o_end));
+                if let (Some(new), Some(old)) = (new, old) {
+                    outcome.duplicate_bytes += new.len() as u64;
+                    note_conflict(old, new, o_start, outcome);
+                }
             }
             cur = cur.max(kend);
         }
         if cur < end {
-            let piece = &data[(cur - off) as usize..];
-            self.held_bytes += piece.len();
-            self.held.insert(cur, piece.to_vec());
+            if let Some(piece) = span(data, off, cur, end) {
+                self.held_bytes += piece.len();
+                self.held.insert(cur, piece.to_vec());
+            }
         }
     }
 
@@ -298,6 +335,8 @@ impl Reassembler {
                 break;
             }
             let piece = entry.remove();
+            // `held_bytes` counts every held piece, this one included.
+            debug_assert!(self.held_bytes >= piece.len());
             self.held_bytes -= piece.len();
             self.deliver(&piece, emit);
         }
@@ -356,7 +395,9 @@ impl Reassembler {
     }
 
     fn advance(&mut self, n: u64) {
+        // Offsets grow by less than 2^32 a segment (see the invariants): no overflow.
         self.next_off += n;
+        // Sequence numbers are modulo 2^32: the truncation is the wrap.
         self.next_seq = self.next_seq.wrapping_add(n as u32);
     }
 
@@ -381,7 +422,7 @@ impl Reassembler {
             // the history would pass twice `cap`: each byte is then moved at most once,
             // where trimming to `cap` on every segment shifted the whole history each time.
             let total = self.history.len() + data.len();
-            if total > 2 * cap {
+            if total > cap.saturating_mul(2) {
                 let drop = (total - cap).min(self.history.len());
                 self.history.drain(..drop);
             }
@@ -392,16 +433,29 @@ impl Reassembler {
     /// Compares retransmitted bytes at stream offset `off` with what was delivered, as far
     /// as the history reaches.
     fn compare_with_history(&self, off: i128, data: &[u8], outcome: &mut SegmentOutcome) {
-        let hist_start = self.next_off as i128 - self.history.len() as i128;
+        // `history` ends at `next_off` and `data` at or before it (the caller's split).
+        let hist_start = i128::from(self.next_off) - self.history.len() as i128;
         let from = off.max(hist_start);
         let to = off + data.len() as i128;
         if to <= from {
             return;
         }
-        let new = &data[(from - off) as usize..(to - off) as usize];
-        let old = &self.history[(from - hist_start) as usize..(to - hist_start) as usize];
-        note_conflict(old, new, from as u64, outcome);
+        let new = span(data, off, from, to);
+        let old = span(&self.history, hist_start, from, to);
+        if let (Some(new), Some(old), Ok(at)) = (new, old, u64::try_from(from)) {
+            note_conflict(old, new, at, outcome);
+        }
     }
+}
+
+/// The bytes at stream offsets `[from, to)` of `bytes`, which start at offset `base`;
+/// `None` when they are not all inside `bytes` (never a panic: the offsets come from
+/// sequence numbers in packets).
+fn span<T: Into<i128>>(bytes: &[u8], base: T, from: T, to: T) -> Option<&[u8]> {
+    let base = base.into();
+    let start = usize::try_from(from.into() - base).ok()?;
+    let end = usize::try_from(to.into() - base).ok()?;
+    bytes.get(start..end)
 }
 
 fn note_conflict(old: &[u8], new: &[u8], at: u64, outcome: &mut SegmentOutcome) {
@@ -680,6 +734,28 @@ mod tests {
         });
         assert_eq!(s.gaps, vec![(2, 3)]);
         assert!(r.finished());
+    }
+
+    /// Acknowledgements and FINs behind the stream start are negative stream offsets:
+    /// they must neither wrap to huge offsets nor settle anything.
+    #[test]
+    fn acks_and_fins_behind_the_start_are_ignored() {
+        let mut r = Reassembler::new(64);
+        let mut s = Sink::default();
+        s.feed(&mut r, 1000, false, false, b"ab");
+        s.feed(&mut r, 1005, false, false, b"fg");
+        r.acked(900, &mut |_| panic!("an old ACK skips nothing"));
+        // The next byte expected is seq 1002; half the circle behind it is still behind.
+        r.acked(1002u32.wrapping_sub(1 << 31), &mut |_| {
+            panic!("nor does the farthest")
+        });
+        s.feed(&mut r, 990, false, true, b"x");
+        assert!(!r.finished());
+        // The hole [2, 5) is still waited for, and filled.
+        s.feed(&mut r, 1002, false, false, b"cde");
+        assert_eq!(s.bytes, b"abcdefg");
+        assert!(s.gaps.is_empty());
+        assert_eq!(r.held_bytes(), 0);
     }
 
     #[test]

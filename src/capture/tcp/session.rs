@@ -3,14 +3,14 @@
 //! requests, handshake cookies and node ids (docs/protocol.md section 6.5).
 
 use super::bootstrap::{end_event_name, server_stream_for, ActiveStream, Request};
-use super::classify::{self, Mode, BULK_PUSH};
+use super::classify::{self, Mode};
 use super::emit::{ConnInfo, Ctx};
 use super::framer::{self, HeaderStep, Pending, Resync, Step};
 use super::handshake::{self, HandshakeSide};
 use super::reassembly::Piece;
 use crate::capture::{Event, MessageEvent};
-use crate::protocol::StreamKind;
 use crate::protocol::{decode_stream_entry, DecodeError, Header, Malformed, Payload, StreamEntry};
+use crate::protocol::{MessageType, StreamKind, HEADER_SIZE};
 use std::collections::VecDeque;
 
 /// Requests waiting for their server stream; legacy clients send one at a time, so a
@@ -262,7 +262,7 @@ impl Session {
             id,
             meta: ctx.meta(d),
             header,
-            size: n.saturating_sub(8),
+            size: n.saturating_sub(HEADER_SIZE),
             payload,
             peer_cookie,
         }));
@@ -278,7 +278,8 @@ impl Session {
         match request {
             // bulk_push: this same direction now carries a block stream.
             Some(None) => {
-                let s = ActiveStream::new(id, BULK_PUSH, header.network, StreamKind::Blocks, 0);
+                let bulk_push = MessageType::BulkPush.code();
+                let s = ActiveStream::new(id, bulk_push, header.network, StreamKind::Blocks, 0);
                 self.dirs[d].reader = Reader::Stream(s);
             }
             Some(Some((first, pending_flags))) => {

@@ -430,6 +430,39 @@ fn retransmissions_are_not_counted_twice() {
     assert!(a[0].1.starts_with("1 retransmitted bytes"), "{}", a[0].1);
 }
 
+/// Hostile segments on the far side of the sequence circle: data and a FIN that end
+/// before the stream start (negative stream offsets), and a retransmission that starts
+/// before it. None may panic, wrap an offset or end the stream; the part of the last
+/// one that overlaps delivered data is compared as a retransmission.
+#[test]
+fn segments_behind_the_stream_start_change_nothing() {
+    let mut h = Harness::new();
+    h.handshake();
+    let start = h.seq[CLIENT];
+    let ka = keepalive();
+    h.send(CLIENT, &ka);
+    // Ends 2^31 - 1 bytes behind the start: the farthest a segment can lie behind.
+    h.raw(CLIENT, start.wrapping_sub((1 << 31) - 1), "A", &[0x52; 64]);
+    // A FIN whose end is before the first byte.
+    h.raw(CLIENT, start.wrapping_sub(1000), "FA", &[0; 10]);
+    // From 5 bytes before the start into the keepalive, agreeing with it.
+    let mut early = vec![0xee; 5];
+    early.extend_from_slice(&ka[..15]);
+    h.raw(CLIENT, start.wrapping_sub(5), "A", &early);
+    h.send(CLIENT, &telemetry_req());
+    let ev = h.events();
+    assert_eq!(
+        summary(&h, &ev),
+        vec![(CLIENT, 0x02, 144), (CLIENT, 0x0c, 0)]
+    );
+    assert!(anomalies(&ev).is_empty(), "{:?}", anomalies(&ev));
+    assert!(
+        !life(&ev).iter().any(|(e, _)| e == "close"),
+        "{:?}",
+        life(&ev)
+    );
+}
+
 #[test]
 fn out_of_order_segments_are_reordered() {
     let mut h = Harness::new();

@@ -3,7 +3,9 @@
 use crate::capture::{Event, PacketMeta};
 use crate::present::table::{Col, ScanState, TableDef};
 use crate::present::values::*;
-use crate::protocol::{block_type_name, AscPullAckBody, Block, ConfirmReq, Payload, StreamEntry};
+use crate::protocol::{
+    block_type_name, AscPullAckBody, Block, ConfirmReq, MessageType, Payload, StreamEntry,
+};
 
 columns!(C {
     Context => ("context", "TEXT"),
@@ -89,7 +91,7 @@ pub fn block_at(ev: &Event, row: usize) -> Option<BlockRow<'_>> {
         Event::StreamItem(s) => match &s.entry {
             Ok(StreamEntry::Block(b)) => Some(BlockRow {
                 block: b,
-                context: if s.request_type == 0x07 {
+                context: if s.request_type == MessageType::BulkPush.code() {
                     "bulk_push"
                 } else {
                     "bulk_pull"

@@ -4,7 +4,7 @@ use crate::capture::{Event, MessageEvent};
 use crate::present::json::payload_json;
 use crate::present::table::{Col, ScanState, TableDef};
 use crate::present::values::*;
-use crate::protocol::{msg_name, ConfirmReq, Header, Payload};
+use crate::protocol::{msg_name, ConfirmReq, Header, MessageType, Payload};
 
 columns!(C {
     Id => ("id", "INTEGER"),
@@ -36,7 +36,9 @@ pub struct Packets;
 
 /// Header block type, for the messages whose header carries one.
 pub fn header_block_type(h: &Header) -> Option<u8> {
-    matches!(h.msg_type, 0x03..=0x05).then(|| h.block_type())
+    h.message_type()
+        .is_some_and(MessageType::has_block_type)
+        .then(|| h.block_type())
 }
 
 /// Number of hashes, pairs, blocks or entries the message carries, where that is a
@@ -51,7 +53,7 @@ pub fn item_count(m: &MessageEvent) -> Option<i64> {
         Ok(Payload::ConfirmAck(ack)) if ack.vote.block.is_some() => return None,
         Ok(Payload::ConfirmAck(ack)) => ack.vote.hashes.len(),
         Err(_)
-            if matches!(m.header.msg_type, 0x04 | 0x05)
+            if m.header.message_type().is_some_and(MessageType::is_confirm)
                 && header_block_type(&m.header).is_some_and(|t| !(2..=6).contains(&t)) =>
         {
             m.header.item_count()? as usize
