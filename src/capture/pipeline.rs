@@ -8,7 +8,7 @@ use super::link::{self, Link};
 use super::source::{Frame, FrameSource, ReadOutcome};
 use super::tcp::{TcpLimits, TcpTracker};
 use super::{flow_key, segment, udp};
-use super::{AnomalyEvent, Event, MessageEvent, PacketMeta, Transport};
+use super::{AnomalyEvent, AnomalyKind, Event, MessageEvent, PacketMeta, Transport};
 use crate::protocol::HEADER_SIZE;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -247,7 +247,7 @@ impl Layers {
             }
             Link::Bad(why) => {
                 self.stats.bad_link_frames += 1;
-                self.anomaly(frame, "bad_link", why.to_string());
+                self.anomaly(frame, AnomalyKind::BadLink, why.to_string());
                 return;
             }
         };
@@ -255,7 +255,7 @@ impl Layers {
             Ok(p) => p,
             Err(why) => {
                 self.stats.bad_ip_frames += 1;
-                self.anomaly(frame, "bad_ip", why);
+                self.anomaly(frame, AnomalyKind::BadIp, why);
                 return;
             }
         };
@@ -297,7 +297,7 @@ impl Layers {
                 }
                 Err(why) => {
                     self.stats.bad_transport += 1;
-                    self.anomaly(frame, "bad_tcp", why);
+                    self.anomaly(frame, AnomalyKind::BadTcp, why);
                 }
             },
             _ => self.stats.other_ip_packets += 1,
@@ -309,7 +309,7 @@ impl Layers {
             Ok(d) => d,
             Err(why) => {
                 self.stats.bad_transport += 1;
-                self.anomaly(frame, "bad_udp", why.to_string());
+                self.anomaly(frame, AnomalyKind::BadUdp, why.to_string());
                 return;
             }
         };
@@ -346,7 +346,7 @@ impl Layers {
         self.pending.push_back(Event::Message(message));
     }
 
-    fn anomaly(&mut self, frame: &Frame<'_>, kind: &'static str, detail: String) {
+    fn anomaly(&mut self, frame: &Frame<'_>, kind: AnomalyKind, detail: String) {
         self.pending.push_back(Event::Anomaly(AnomalyEvent {
             frame: frame.number,
             time_usec: frame.time_usec,

@@ -3,6 +3,7 @@
 //! Simple and obsolete Packet blocks), read in a bounded buffer by pcap-file.
 
 use super::pipeline::OpenError;
+use super::AnomalyKind;
 use crate::protocol::endian::{u16_at, u32_at, u64_at};
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::PcapNgReader;
@@ -44,8 +45,8 @@ pub struct SourceAnomaly {
     pub frame: u64,
     /// Time of the last good record.
     pub time_usec: i64,
-    /// "truncated_record", "record_too_large", "bad_record", "read_error".
-    pub kind: &'static str,
+    /// TruncatedRecord, RecordTooLarge, BadRecord or ReadError.
+    pub kind: AnomalyKind,
     pub detail: String,
 }
 
@@ -240,7 +241,7 @@ impl FrameSource {
                         }
                         // pcap-file's reader always lends its buffer; an owned copy cannot occur.
                         Cow::Owned(_) => Ok(Some(Some((
-                            "bad_record",
+                            AnomalyKind::BadRecord,
                             "record data not borrowed from the read buffer".into(),
                         )))),
                     }
@@ -287,7 +288,7 @@ impl FrameSource {
                                 });
                                 break Ok(Some(None));
                             }
-                            Err(why) => break Ok(Some(Some(("bad_record", why)))),
+                            Err(why) => break Ok(Some(Some((AnomalyKind::BadRecord, why)))),
                         }
                     }
                     // Statistics, name resolution, journal, custom blocks: nothing to read.
@@ -317,7 +318,7 @@ impl FrameSource {
                     PcapError::IoError(io) if io.kind() == io::ErrorKind::UnexpectedEof => {
                         if self.eof.load(Ordering::Relaxed) {
                             (
-                                "truncated_record",
+                                AnomalyKind::TruncatedRecord,
                                 format!(
                                     "the file ends inside the record after frame {}",
                                     self.frames
@@ -325,7 +326,7 @@ impl FrameSource {
                             )
                         } else {
                             (
-                                "record_too_large",
+                                AnomalyKind::RecordTooLarge,
                                 format!(
                                     "the record after frame {} claims more than {} bytes (corrupt length?); reading stops",
                                     self.frames, READ_BUFFER_BYTES
@@ -333,8 +334,11 @@ impl FrameSource {
                             )
                         }
                     }
-                    PcapError::IoError(_) => ("read_error", describe(&e)),
-                    _ => ("bad_record", format!("{}; reading stops", describe(&e))),
+                    PcapError::IoError(_) => (AnomalyKind::ReadError, describe(&e)),
+                    _ => (
+                        AnomalyKind::BadRecord,
+                        format!("{}; reading stops", describe(&e)),
+                    ),
                 };
                 ReadOutcome::Anomaly {
                     anomaly: SourceAnomaly {

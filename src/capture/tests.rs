@@ -82,7 +82,7 @@ fn anomalies(events: &[Event]) -> Vec<(&'static str, u64, i64)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Anomaly(a) => Some((a.kind, a.frame, a.time_usec)),
+            Event::Anomaly(a) => Some((a.kind.as_str(), a.frame, a.time_usec)),
             _ => None,
         })
         .collect()
