@@ -22,5 +22,5 @@ mod tests;
 
 pub use event::*;
 pub use flow::flow_key;
-pub use pipeline::{OpenError, Pipeline, PipelineOptions, PipelineStats};
+pub use pipeline::{OpenError, Pipeline, PipelineOptions, PipelineStats, Progress};
 pub use time::format_time_usec;
