@@ -664,14 +664,19 @@ fn pipeline_is_send() {
 /// A source that plays a script, as a live capture would deliver it: frames, and
 /// `Idle` for a read timeout. Past the script it stays idle, or ends if `ends`.
 struct Scripted {
-    steps: std::collections::VecDeque<Option<Vec<u8>>>,
+    steps: std::collections::VecDeque<Step>,
     ends: bool,
     number: u64,
     calls: u64,
 }
 
+enum Step {
+    Frame(Vec<u8>),
+    Idle,
+}
+
 impl Scripted {
-    fn new(steps: Vec<Option<Vec<u8>>>, ends: bool) -> Self {
+    fn new(steps: Vec<Step>, ends: bool) -> Self {
         Scripted {
             steps: steps.into(),
             ends,
@@ -685,7 +690,7 @@ impl FrameSource for Scripted {
     fn next(&mut self, visit: &mut dyn FnMut(&Frame<'_>)) -> ReadOutcome {
         self.calls += 1;
         match self.steps.pop_front() {
-            Some(Some(data)) => {
+            Some(Step::Frame(data)) => {
                 self.number += 1;
                 visit(&Frame {
                     number: self.number,
@@ -696,7 +701,7 @@ impl FrameSource for Scripted {
                 });
                 ReadOutcome::Frame
             }
-            Some(None) => ReadOutcome::Idle,
+            Some(Step::Idle) => ReadOutcome::Idle,
             None if self.ends => ReadOutcome::End,
             None => ReadOutcome::Idle,
         }
@@ -706,7 +711,15 @@ impl FrameSource for Scripted {
 #[test]
 fn a_source_that_goes_idle_is_waited_through_by_advance() {
     let udp = eth_udp([10, 0, 0, 1], [10, 0, 0, 2], 7075, 7076, &TELEMETRY_REQ);
-    let script = vec![None, Some(udp.clone()), None, None, Some(udp), None];
+    let frame = || Step::Frame(udp.clone());
+    let script = vec![
+        Step::Idle,
+        frame(),
+        Step::Idle,
+        Step::Idle,
+        frame(),
+        Step::Idle,
+    ];
     let source: Box<dyn FrameSource + Send> = Box::new(Scripted::new(script, true));
     let mut p = Pipeline::from_source(source, PipelineOptions::default());
     let events = all_events(&mut p);
@@ -733,9 +746,9 @@ fn finish_ends_a_live_source_and_flushes_tcp_state() {
         v
     };
     let script = vec![
-        Some(tcp(true, 0, &[])),
-        None,
-        Some(tcp(false, 1, &TELEMETRY_REQ)),
+        Step::Frame(tcp(true, 0, &[])),
+        Step::Idle,
+        Step::Frame(tcp(false, 1, &TELEMETRY_REQ)),
     ];
     let mut p = Pipeline::from_source(Scripted::new(script, false), PipelineOptions::default());
     let mut seen = Vec::new();
