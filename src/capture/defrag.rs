@@ -3,7 +3,7 @@
 //! (capture time). Whatever is given up is reported as an anomaly, never dropped silently.
 
 use super::ip::IpPacket;
-use super::{AnomalyEvent, Event};
+use super::{AnomalyEvent, AnomalyKind, Event};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
@@ -101,7 +101,7 @@ impl Defrag {
         // The IP layer's offset is at most 8 × 8191 and a payload fits in memory; an
         // overflow would be beyond MAX_DATAGRAM anyway.
         let end = start.saturating_add(ip.payload.len());
-        let anomaly = |kind: &'static str, detail: String| {
+        let anomaly = |kind: AnomalyKind, detail: String| {
             Event::Anomaly(AnomalyEvent {
                 frame,
                 time_usec,
@@ -112,7 +112,7 @@ impl Defrag {
         };
         if end > MAX_DATAGRAM {
             out.push_back(anomaly(
-                "bad_fragment",
+                AnomalyKind::BadFragment,
                 format!("fragment ends at byte {end}, beyond the 65535-byte maximum"),
             ));
             return None;
@@ -169,7 +169,7 @@ impl Defrag {
             }
         };
         if let Some(detail) = conflict {
-            out.push_back(anomaly("frag_conflict", detail));
+            out.push_back(anomaly(AnomalyKind::FragConflict, detail));
             return None;
         }
         if !frag.more {
@@ -186,7 +186,7 @@ impl Defrag {
         let p = self.partials.get_mut(&key)?;
         if write_fragment(p, start, ip.payload) {
             out.push_back(anomaly(
-                "frag_overlap",
+                AnomalyKind::FragOverlap,
                 format!("fragment at offset {start} ({} bytes) overlaps earlier data with different bytes; the earlier bytes are kept", ip.payload.len()),
             ));
         }
@@ -237,7 +237,7 @@ impl Defrag {
         due.sort_by_key(|k| self.partials.get(k).map(|p| (p.first_usec, p.first_frame)));
         for key in due {
             let why = "incomplete after the reassembly timeout";
-            self.give_up(key, "frag_timeout", why, frame, now_usec, out);
+            self.give_up(key, AnomalyKind::FragTimeout, why, frame, now_usec, out);
         }
         self.earliest_usec = self
             .partials
@@ -253,7 +253,7 @@ impl Defrag {
         left.sort_by_key(|k| self.partials.get(k).map(|p| (p.first_usec, p.first_frame)));
         for key in left {
             let why = "incomplete at the end of the capture";
-            self.give_up(key, "frag_incomplete", why, frame, time_usec, out);
+            self.give_up(key, AnomalyKind::FragIncomplete, why, frame, time_usec, out);
         }
     }
 
@@ -272,7 +272,7 @@ impl Defrag {
             .min_by_key(|(_, p)| (p.first_usec, p.first_frame))
             .map(|(k, _)| *k);
         if let Some(key) = oldest {
-            self.give_up(key, "frag_evicted", why, frame, time_usec, out);
+            self.give_up(key, AnomalyKind::FragEvicted, why, frame, time_usec, out);
         }
     }
 
@@ -280,7 +280,7 @@ impl Defrag {
     fn give_up(
         &mut self,
         key: Key,
-        kind: &'static str,
+        kind: AnomalyKind,
         why: &str,
         frame: u64,
         time_usec: i64,
@@ -387,7 +387,7 @@ mod tests {
     fn anomalies(out: &VecDeque<Event>) -> Vec<(&'static str, u64)> {
         out.iter()
             .map(|e| match e {
-                Event::Anomaly(a) => (a.kind, a.frame),
+                Event::Anomaly(a) => (a.kind.as_str(), a.frame),
                 other => panic!("unexpected {other:?}"),
             })
             .collect()

@@ -1,6 +1,8 @@
 //! What the pipeline emits. One pipeline feeds every sink, so all tables agree.
+//! Kinds are enums here; they become the documented strings only where rows are made.
 
-use crate::protocol::{Header, Malformed, Payload, StreamEntry};
+use crate::protocol::{Header, Malformed, MessageType, Payload, StreamEntry};
+use std::fmt;
 use std::net::IpAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +52,7 @@ pub struct StreamItemEvent {
     /// Message id of the request that caused this stream (frontier_req, bulk_pull,
     /// bulk_pull_account, or the bulk_push header).
     pub request_id: u64,
-    pub request_type: u8,
+    pub request_type: StreamRequest,
     /// Network id of the request's header (stream items have no header of their own).
     pub network: u16,
     /// 1-based index of the item within its stream.
@@ -62,8 +64,7 @@ pub struct StreamItemEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionEvent {
     pub meta: PacketMeta,
-    /// "open", "close", "reset", "gap", "evicted", "end of frontier_req", ...
-    pub event: &'static str,
+    pub event: ConnectionEventKind,
     pub closed: bool,
     pub detail: Option<String>,
     /// The message this event is about: the message itself for a per-message event,
@@ -85,8 +86,7 @@ pub struct AnomalyEvent {
     pub time_usec: i64,
     /// Present when the anomaly belongs to a flow.
     pub meta: Option<PacketMeta>,
-    /// Short stable code, e.g. "truncated_record", "bad_ip", "tcp_conflict".
-    pub kind: &'static str,
+    pub kind: AnomalyKind,
     pub detail: String,
 }
 
@@ -97,3 +97,146 @@ pub enum Event {
     Connection(ConnectionEvent),
     Anomaly(AnomalyEvent),
 }
+
+/// The bootstrap request a headerless stream answers (or, for bulk_push, carries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StreamRequest {
+    FrontierReq,
+    BulkPull,
+    BulkPullAccount,
+    BulkPush,
+}
+
+impl StreamRequest {
+    pub fn message_type(self) -> MessageType {
+        match self {
+            StreamRequest::FrontierReq => MessageType::FrontierReq,
+            StreamRequest::BulkPull => MessageType::BulkPull,
+            StreamRequest::BulkPullAccount => MessageType::BulkPullAccount,
+            StreamRequest::BulkPush => MessageType::BulkPush,
+        }
+    }
+
+    /// The request's message name, as rows show it.
+    pub fn as_str(self) -> &'static str {
+        self.message_type().name()
+    }
+}
+
+/// What a connection event reports. `as_str` is the text of the `event` column, the
+/// original tool's names (its users query `event like 'end of %'`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConnectionEventKind {
+    /// SYN, SYN-ACK or first data of a connection whose start was missed.
+    Open,
+    /// A FIN, delivered in order.
+    Close,
+    /// An RST.
+    Reset,
+    /// Bytes never captured.
+    Gap,
+    /// State dropped: table full, idle, or the ports reused by a new SYN.
+    Evicted,
+    /// Still open when the input ended.
+    OpenAtEndOfCapture,
+    /// One per framed message (with `'details'`), named after its message type.
+    Message(MessageType),
+    /// A bootstrap stream ended (terminator, or stopped early: the detail says why).
+    EndOfStream(StreamRequest),
+}
+
+impl ConnectionEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionEventKind::Open => "open",
+            ConnectionEventKind::Close => "close",
+            ConnectionEventKind::Reset => "reset",
+            ConnectionEventKind::Gap => "gap",
+            ConnectionEventKind::Evicted => "evicted",
+            ConnectionEventKind::OpenAtEndOfCapture => "open at end of capture",
+            ConnectionEventKind::Message(t) => t.name(),
+            ConnectionEventKind::EndOfStream(r) => match r {
+                StreamRequest::FrontierReq => "end of frontier_req",
+                StreamRequest::BulkPull => "end of bulk_pull",
+                StreamRequest::BulkPullAccount => "end of bulk_pull_account",
+                StreamRequest::BulkPush => "end of bulk_push",
+            },
+        }
+    }
+}
+
+/// What went wrong, by layer. `as_str` is the stable code of the `kind` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnomalyKind {
+    // The capture file.
+    /// The file ends inside a record.
+    TruncatedRecord,
+    /// A record longer than the read buffer (a corrupt length): reading stops.
+    RecordTooLarge,
+    /// A record that cannot be used (or a file structure that cannot be read on).
+    BadRecord,
+    ReadError,
+    // Link, IP and transport headers.
+    BadLink,
+    BadIp,
+    BadUdp,
+    BadTcp,
+    // IP fragment reassembly.
+    BadFragment,
+    FragConflict,
+    FragOverlap,
+    FragEvicted,
+    FragTimeout,
+    FragIncomplete,
+    // TCP reassembly, framing and bootstrap streams.
+    TcpConflict,
+    TcpGap,
+    TcpDesync,
+    Resync,
+    StreamDesync,
+    TcpTruncated,
+    TcpUnframed,
+    TcpOverflow,
+    TcpEvicted,
+}
+
+impl AnomalyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnomalyKind::TruncatedRecord => "truncated_record",
+            AnomalyKind::RecordTooLarge => "record_too_large",
+            AnomalyKind::BadRecord => "bad_record",
+            AnomalyKind::ReadError => "read_error",
+            AnomalyKind::BadLink => "bad_link",
+            AnomalyKind::BadIp => "bad_ip",
+            AnomalyKind::BadUdp => "bad_udp",
+            AnomalyKind::BadTcp => "bad_tcp",
+            AnomalyKind::BadFragment => "bad_fragment",
+            AnomalyKind::FragConflict => "frag_conflict",
+            AnomalyKind::FragOverlap => "frag_overlap",
+            AnomalyKind::FragEvicted => "frag_evicted",
+            AnomalyKind::FragTimeout => "frag_timeout",
+            AnomalyKind::FragIncomplete => "frag_incomplete",
+            AnomalyKind::TcpConflict => "tcp_conflict",
+            AnomalyKind::TcpGap => "tcp_gap",
+            AnomalyKind::TcpDesync => "tcp_desync",
+            AnomalyKind::Resync => "resync",
+            AnomalyKind::StreamDesync => "stream_desync",
+            AnomalyKind::TcpTruncated => "tcp_truncated",
+            AnomalyKind::TcpUnframed => "tcp_unframed",
+            AnomalyKind::TcpOverflow => "tcp_overflow",
+            AnomalyKind::TcpEvicted => "tcp_evicted",
+        }
+    }
+}
+
+macro_rules! display_as_str {
+    ($($t:ty),*) => {$(
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+display_as_str!(StreamRequest, ConnectionEventKind, AnomalyKind);

@@ -1,5 +1,6 @@
-//! From capture bytes to message events: frame sources (files, later live),
-//! link/IP/UDP/TCP layers, reassembly, and the pipeline that emits `Event`s.
+//! From capture bytes to message events: frame sources behind one trait
+//! (`source::FrameSource`: files now, live libpcap later), link/IP/UDP/TCP layers,
+//! reassembly, and the pipeline that emits `Event`s.
 //!
 //! CONTRACT: `Event` is read by `present`; `Pipeline` and `flow_key` by `sql` (and later
 //! `store`).
@@ -22,5 +23,5 @@ mod tests;
 
 pub use event::*;
 pub use flow::flow_key;
-pub use pipeline::{OpenError, Pipeline, PipelineOptions, PipelineStats};
+pub use pipeline::{OpenError, Pipeline, PipelineOptions, PipelineStats, Progress};
 pub use time::format_time_usec;

@@ -1,14 +1,15 @@
-//! The one pipeline: capture file -> frames -> link/IP -> UDP/TCP -> Nano events.
-//! Streaming: events are produced as frames are read, memory stays bounded.
+//! The one pipeline: frame source (a capture file, or any `FrameSource`) -> link/IP ->
+//! UDP/TCP -> Nano events. Streaming: events are produced as frames are read, memory
+//! stays bounded.
 
 use super::cookies::CookieMemory;
 use super::defrag::{Defrag, DefragLimits};
 use super::ip::{self, IpPacket, PROTO_TCP, PROTO_UDP};
 use super::link::{self, Link};
-use super::source::{Frame, FrameSource, ReadOutcome};
+use super::source::{FileSource, Frame, FrameSource, ReadOutcome};
 use super::tcp::{TcpLimits, TcpTracker};
 use super::{flow_key, segment, udp};
-use super::{AnomalyEvent, Event, MessageEvent, PacketMeta, Transport};
+use super::{AnomalyEvent, AnomalyKind, Event, MessageEvent, PacketMeta, Transport};
 use crate::protocol::HEADER_SIZE;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -93,12 +94,26 @@ impl Default for PipelineOptions {
     }
 }
 
-pub struct Pipeline {
-    source: FrameSource,
+/// Generic over its source, so that reading a file costs no dynamic dispatch per frame;
+/// `Pipeline<Box<dyn FrameSource + Send>>` takes a source chosen at run time.
+pub struct Pipeline<S = FileSource> {
+    source: S,
     layers: Layers,
+    /// No more frames are read: the source ended, or `finish` was called.
     finished: bool,
     /// The front pending event is lent out by `current` (already counted).
     lent: bool,
+}
+
+/// What `Pipeline::poll` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// An event, lent by `current`.
+    Event,
+    /// No event for now: the source has no frame yet (live capture). Poll again.
+    Idle,
+    /// The input ended and every event has been yielded.
+    End,
 }
 
 /// Everything below the frame source: kept apart so that a borrowed frame can be
@@ -121,11 +136,13 @@ impl Pipeline {
     }
 
     pub fn open_with(path: &Path, options: PipelineOptions) -> Result<Pipeline, OpenError> {
-        Ok(Self::from_source(FrameSource::open(path)?, options))
+        Ok(Self::from_source(FileSource::open(path)?, options))
     }
+}
 
+impl<S: FrameSource> Pipeline<S> {
     /// A pipeline over an already opened frame source.
-    pub fn from_source(source: FrameSource, options: PipelineOptions) -> Pipeline {
+    pub fn from_source(source: S, options: PipelineOptions) -> Pipeline<S> {
         Pipeline {
             source,
             layers: Layers {
@@ -155,8 +172,21 @@ impl Pipeline {
 
     /// Moves to the next event and keeps it inside the pipeline, lent by `current`: a
     /// scan that only looks at each event saves moving a few hundred bytes out and back
-    /// per message. `false` at the end of the capture.
+    /// per message. `false` at the end of the capture. Waits through `Idle` (a live
+    /// source's timeouts); `poll` returns at each one instead.
     pub fn advance(&mut self) -> bool {
+        loop {
+            match self.poll() {
+                Progress::Event => return true,
+                Progress::End => return false,
+                Progress::Idle => {}
+            }
+        }
+    }
+
+    /// Like `advance`, but returns `Idle` when the source has no frame for now, so that
+    /// a live capture can check for a stop request between reads.
+    pub fn poll(&mut self) -> Progress {
         if self.lent {
             self.layers.pending.pop_front();
             self.lent = false;
@@ -169,12 +199,14 @@ impl Pipeline {
                     _ => {}
                 }
                 self.lent = true;
-                return true;
+                return Progress::Event;
             }
             if self.finished {
-                return false;
+                return Progress::End;
             }
-            self.read_frame();
+            if !self.read_frame() {
+                return Progress::Idle;
+            }
         }
     }
 
@@ -187,11 +219,12 @@ impl Pipeline {
         }
     }
 
-    /// Reads one record and queues what it completes.
-    fn read_frame(&mut self) {
+    /// Reads one record and queues what it completes; `false` when the source is idle.
+    fn read_frame(&mut self) -> bool {
         let layers = &mut self.layers;
-        match self.source.next(|frame| layers.on_frame(&frame)) {
+        match self.source.next(&mut |frame| layers.on_frame(frame)) {
             ReadOutcome::Frame => {}
+            ReadOutcome::Idle => return false,
             ReadOutcome::Anomaly { anomaly, fatal } => {
                 if !fatal {
                     // An unusable record still counts as a frame.
@@ -211,14 +244,27 @@ impl Pipeline {
             }
             ReadOutcome::End => self.finish(),
         }
+        true
     }
 
     pub fn stats(&self) -> &PipelineStats {
         &self.layers.stats
     }
 
-    /// End of capture: what reassembly still holds becomes events or anomalies.
-    fn finish(&mut self) {
+    /// The source, for what only it knows (a live capture's drop counters).
+    pub fn source_mut(&mut self) -> &mut S {
+        &mut self.source
+    }
+
+    /// Ends the input: no frame is read after this, and what reassembly still holds
+    /// (open connections, unfinished streams, IP fragments) becomes events or anomalies,
+    /// which `advance` yields next. A file source ends by itself (its end or a fatal
+    /// anomaly calls this); a live capture calls it when it stops. Calling it again
+    /// does nothing.
+    pub fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
         self.finished = true;
         let l = &mut self.layers;
         l.defrag.finish(l.last_frame, l.last_time, &mut l.pending);
@@ -247,7 +293,7 @@ impl Layers {
             }
             Link::Bad(why) => {
                 self.stats.bad_link_frames += 1;
-                self.anomaly(frame, "bad_link", why.to_string());
+                self.anomaly(frame, AnomalyKind::BadLink, why.to_string());
                 return;
             }
         };
@@ -255,7 +301,7 @@ impl Layers {
             Ok(p) => p,
             Err(why) => {
                 self.stats.bad_ip_frames += 1;
-                self.anomaly(frame, "bad_ip", why);
+                self.anomaly(frame, AnomalyKind::BadIp, why);
                 return;
             }
         };
@@ -297,7 +343,7 @@ impl Layers {
                 }
                 Err(why) => {
                     self.stats.bad_transport += 1;
-                    self.anomaly(frame, "bad_tcp", why);
+                    self.anomaly(frame, AnomalyKind::BadTcp, why);
                 }
             },
             _ => self.stats.other_ip_packets += 1,
@@ -309,7 +355,7 @@ impl Layers {
             Ok(d) => d,
             Err(why) => {
                 self.stats.bad_transport += 1;
-                self.anomaly(frame, "bad_udp", why.to_string());
+                self.anomaly(frame, AnomalyKind::BadUdp, why.to_string());
                 return;
             }
         };
@@ -346,7 +392,7 @@ impl Layers {
         self.pending.push_back(Event::Message(message));
     }
 
-    fn anomaly(&mut self, frame: &Frame<'_>, kind: &'static str, detail: String) {
+    fn anomaly(&mut self, frame: &Frame<'_>, kind: AnomalyKind, detail: String) {
         self.pending.push_back(Event::Anomaly(AnomalyEvent {
             frame: frame.number,
             time_usec: frame.time_usec,

@@ -1,9 +1,9 @@
 //! Pipeline-level tests over small pcap/pcapng files written into a temp directory.
 //! Tests marked "NEEDS DECODER" run the real `protocol::decode_datagram`.
 
-use super::pipeline::{OpenError, Pipeline, PipelineOptions};
-use super::source::FrameSource;
-use super::{Event, Transport};
+use super::pipeline::{OpenError, Pipeline, PipelineOptions, Progress};
+use super::source::{FileSource, Frame, FrameSource, ReadOutcome};
+use super::{ConnectionEventKind, Event, Transport};
 use etherparse::PacketBuilder;
 use pcap_file::pcap::{PcapHeader, PcapWriter, RawPcapPacket};
 use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
@@ -66,7 +66,7 @@ fn write_pcap(endianness: Endianness, res: TsResolution, link: u32, recs: &[Rec]
     t
 }
 
-fn all_events(p: &mut Pipeline) -> Vec<Event> {
+fn all_events<S: FrameSource>(p: &mut Pipeline<S>) -> Vec<Event> {
     let mut v = Vec::new();
     while let Some(e) = p.next_event() {
         v.push(e);
@@ -82,7 +82,7 @@ fn anomalies(events: &[Event]) -> Vec<(&'static str, u64, i64)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Anomaly(a) => Some((a.kind, a.frame, a.time_usec)),
+            Event::Anomaly(a) => Some((a.kind.as_str(), a.frame, a.time_usec)),
             _ => None,
         })
         .collect()
@@ -414,7 +414,7 @@ fn read_error_after_some_records_is_an_anomaly_then_end() {
         b.extend_from_slice(&24u32.to_le_bytes());
         b.extend_from_slice(&garbage_ip());
     }
-    let source = FrameSource::from_reader(Box::new(Failing(std::io::Cursor::new(b)))).unwrap();
+    let source = FileSource::from_reader(Box::new(Failing(std::io::Cursor::new(b)))).unwrap();
     let mut p = Pipeline::from_source(source, PipelineOptions::default());
     let events = all_events(&mut p);
     assert_eq!(
@@ -658,6 +658,131 @@ fn ipv6_fragments_reassemble() {
 fn pipeline_is_send() {
     fn is_send<T: Send>() {}
     is_send::<Pipeline>();
+    is_send::<Pipeline<Box<dyn FrameSource + Send>>>();
+}
+
+/// A source that plays a script, as a live capture would deliver it: frames, and
+/// `Idle` for a read timeout. Past the script it stays idle, or ends if `ends`.
+struct Scripted {
+    steps: std::collections::VecDeque<Step>,
+    ends: bool,
+    number: u64,
+    calls: u64,
+}
+
+enum Step {
+    Frame(Vec<u8>),
+    Idle,
+}
+
+impl Scripted {
+    fn new(steps: Vec<Step>, ends: bool) -> Self {
+        Scripted {
+            steps: steps.into(),
+            ends,
+            number: 0,
+            calls: 0,
+        }
+    }
+}
+
+impl FrameSource for Scripted {
+    fn next(&mut self, visit: &mut dyn FnMut(&Frame<'_>)) -> ReadOutcome {
+        self.calls += 1;
+        match self.steps.pop_front() {
+            Some(Step::Frame(data)) => {
+                self.number += 1;
+                visit(&Frame {
+                    number: self.number,
+                    time_usec: 1_000_000 * self.number as i64,
+                    link_type: 1,
+                    data: &data,
+                    orig_len: data.len() as u32,
+                });
+                ReadOutcome::Frame
+            }
+            Some(Step::Idle) => ReadOutcome::Idle,
+            None if self.ends => ReadOutcome::End,
+            None => ReadOutcome::Idle,
+        }
+    }
+}
+
+#[test]
+fn a_source_that_goes_idle_is_waited_through_by_advance() {
+    let udp = eth_udp([10, 0, 0, 1], [10, 0, 0, 2], 7075, 7076, &TELEMETRY_REQ);
+    let frame = || Step::Frame(udp.clone());
+    let script = vec![
+        Step::Idle,
+        frame(),
+        Step::Idle,
+        Step::Idle,
+        frame(),
+        Step::Idle,
+    ];
+    let source: Box<dyn FrameSource + Send> = Box::new(Scripted::new(script, true));
+    let mut p = Pipeline::from_source(source, PipelineOptions::default());
+    let events = all_events(&mut p);
+    let frames: Vec<u64> = events
+        .iter()
+        .map(|e| match e {
+            Event::Message(m) => m.meta.frame,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(frames, [1, 2]);
+    assert_eq!(p.stats().frames, 2);
+}
+
+#[test]
+fn finish_ends_a_live_source_and_flushes_tcp_state() {
+    let tcp = |syn: bool, seq: u32, payload: &[u8]| {
+        let mut v = Vec::new();
+        let b = PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .tcp(51000, 7075, seq, 1000);
+        let b = if syn { b.syn() } else { b };
+        b.write(&mut v, payload).unwrap();
+        v
+    };
+    let script = vec![
+        Step::Frame(tcp(true, 0, &[])),
+        Step::Idle,
+        Step::Frame(tcp(false, 1, &TELEMETRY_REQ)),
+    ];
+    let mut p = Pipeline::from_source(Scripted::new(script, false), PipelineOptions::default());
+    let mut seen = Vec::new();
+    let mut poll = |p: &mut Pipeline<Scripted>| {
+        let progress = p.poll();
+        if let Some(Event::Connection(c)) = p.current() {
+            seen.push(c.event);
+        }
+        progress
+    };
+    // The SYN's "open" is held until the connection shows Nano traffic.
+    assert_eq!(poll(&mut p), Progress::Idle);
+    assert_eq!(poll(&mut p), Progress::Event);
+    assert!(matches!(p.current(), Some(Event::Connection(_))));
+    while poll(&mut p) == Progress::Event {}
+    // The source has nothing more for now: still idle, not ended.
+    assert_eq!(poll(&mut p), Progress::Idle);
+    assert_eq!(p.stats().messages, 1);
+    p.finish();
+    let calls = p.source_mut().calls;
+    while poll(&mut p) == Progress::Event {}
+    assert_eq!(poll(&mut p), Progress::End);
+    assert_eq!(p.source_mut().calls, calls, "no read after finish");
+    assert_eq!(
+        seen,
+        [
+            ConnectionEventKind::Open,
+            ConnectionEventKind::Message(crate::protocol::MessageType::TelemetryReq),
+            ConnectionEventKind::OpenAtEndOfCapture
+        ]
+    );
+    // Finishing twice changes nothing.
+    p.finish();
+    assert!(!p.advance());
 }
 
 // ---- NEEDS DECODER: these run `protocol::decode_datagram` for real. ----
@@ -933,7 +1058,7 @@ fn pipeline_fuzz_hostile_frames_never_panic() {
             },
             max_handshake_cookies: rng.below(4),
         };
-        let source = FrameSource::from_reader(Box::new(std::io::Cursor::new(file))).unwrap();
+        let source = FileSource::from_reader(Box::new(std::io::Cursor::new(file))).unwrap();
         let mut p = Pipeline::from_source(source, options);
         let mut last_id = 0;
         while let Some(e) = p.next_event() {

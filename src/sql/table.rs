@@ -3,7 +3,7 @@
 //! and how an event turns into rows of values. Scanning, argument handling, error
 //! reporting and the hand-over of values to SQLite live here.
 
-use crate::capture::source::FrameSource;
+use crate::capture::source::FileSource;
 use crate::capture::Pipeline;
 use crate::present::values::text;
 use crate::present::{ScanState, TableDef, Value};
@@ -211,7 +211,7 @@ fn text_arg<T: TableDef>(args: &Filters<'_>, i: usize, what: &str) -> Result<Opt
 /// Opens the capture file for a scan. Only regular files: opening a FIFO blocks
 /// until some writer appears (forever, inside the query, out of reach of
 /// sqlite3_interrupt), and a device or socket is no capture file either.
-fn open_capture(path: &Path) -> std::result::Result<FrameSource, String> {
+fn open_capture(path: &Path) -> std::result::Result<FileSource, String> {
     if path.as_os_str().is_empty() {
         return Err("the path is empty".into());
     }
@@ -237,7 +237,7 @@ fn open_capture(path: &Path) -> std::result::Result<FrameSource, String> {
             ));
         }
     }
-    FrameSource::open(path).map_err(|e| e.to_string())
+    FileSource::open(path).map_err(|e| e.to_string())
 }
 
 impl<T: TableDef> PipelineCursor<'_, T> {

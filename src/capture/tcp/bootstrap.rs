@@ -1,15 +1,15 @@
 //! Legacy bootstrap streams (docs/protocol.md section 6): which headerless stream a request
 //! calls for, and the state of one stream being read item by item.
 
-use crate::capture::{PacketMeta, StreamItemEvent};
-use crate::protocol::{Malformed, MessageType, Payload, StreamEntry, StreamKind};
+use crate::capture::{ConnectionEventKind, PacketMeta, StreamItemEvent, StreamRequest};
+use crate::protocol::{Malformed, Payload, StreamEntry, StreamKind};
 
 /// A client request whose server stream has not been read yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request {
     /// Message id of the request.
     pub id: u64,
-    pub msg_type: u8,
+    pub request: StreamRequest,
     /// Network id of the request's header, given to its stream items.
     pub network: u16,
     pub first: StreamKind,
@@ -17,16 +17,41 @@ pub struct Request {
     pub pending_flags: u8,
 }
 
-/// The stream the server sends back for a decoded request, if any: frontier_req →
-/// frontiers, bulk_pull → blocks, bulk_pull_account → account frontier then pending
-/// entries. bulk_push gets nothing back, and neither does a bulk_pull_account with
-/// flags outside 0..2 (the server does not answer it).
-pub fn server_stream_for(payload: &Payload) -> Option<(StreamKind, u8)> {
+/// What a client's message calls for in the headerless streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// No stream: not a bootstrap request, or one the server does not answer.
+    Nothing,
+    /// bulk_push: the client's own direction now carries a block stream.
+    ClientStream,
+    /// The server sends back a stream that starts with items of kind `first`.
+    ServerStream {
+        request: StreamRequest,
+        first: StreamKind,
+        pending_flags: u8,
+    },
+}
+
+/// The stream a decoded client message calls for: frontier_req → frontiers, bulk_pull →
+/// blocks, bulk_pull_account → account frontier then pending entries, bulk_push → the
+/// client's blocks. A bulk_pull_account with flags outside 0..2 gets nothing back (the
+/// server does not answer it).
+pub fn stream_for(payload: &Payload) -> Answer {
+    let server = |request, first, pending_flags| Answer::ServerStream {
+        request,
+        first,
+        pending_flags,
+    };
     match payload {
-        Payload::FrontierReq(_) => Some((StreamKind::Frontiers, 0)),
-        Payload::BulkPull(_) => Some((StreamKind::Blocks, 0)),
-        Payload::BulkPullAccount(r) if r.flags <= 2 => Some((StreamKind::AccountFrontier, r.flags)),
-        _ => None,
+        Payload::FrontierReq(_) => server(StreamRequest::FrontierReq, StreamKind::Frontiers, 0),
+        Payload::BulkPull(_) => server(StreamRequest::BulkPull, StreamKind::Blocks, 0),
+        Payload::BulkPullAccount(r) if r.flags <= 2 => server(
+            StreamRequest::BulkPullAccount,
+            StreamKind::AccountFrontier,
+            r.flags,
+        ),
+        Payload::BulkPush => Answer::ClientStream,
+        _ => Answer::Nothing,
     }
 }
 
@@ -34,7 +59,7 @@ pub fn server_stream_for(payload: &Payload) -> Option<(StreamKind, u8)> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveStream {
     pub request_id: u64,
-    pub request_type: u8,
+    pub request_type: StreamRequest,
     /// Network id of the request's header.
     pub network: u16,
     pub kind: StreamKind,
@@ -49,7 +74,7 @@ pub struct ActiveStream {
 impl ActiveStream {
     pub fn new(
         request_id: u64,
-        request_type: u8,
+        request_type: StreamRequest,
         network: u16,
         kind: StreamKind,
         pending_flags: u8,
@@ -69,7 +94,7 @@ impl ActiveStream {
     pub fn for_request(req: &Request) -> Self {
         ActiveStream::new(
             req.id,
-            req.msg_type,
+            req.request,
             req.network,
             req.first,
             req.pending_flags,
@@ -98,8 +123,8 @@ impl ActiveStream {
     }
 
     /// "end of frontier_req" and so on, as in the original tool.
-    pub fn end_event(&self) -> &'static str {
-        end_event_name(self.request_type)
+    pub fn end_event(&self) -> ConnectionEventKind {
+        ConnectionEventKind::EndOfStream(self.request_type)
     }
 
     /// "valid: N, invalid: M", plus why the stream ended early when it did.
@@ -108,16 +133,6 @@ impl ActiveStream {
             None => format!("valid: {}, invalid: {}", self.valid, self.invalid),
             Some(n) => format!("valid: {}, invalid: {}; {n}", self.valid, self.invalid),
         }
-    }
-}
-
-pub fn end_event_name(request_type: u8) -> &'static str {
-    match MessageType::from_u8(request_type) {
-        Some(MessageType::FrontierReq) => "end of frontier_req",
-        Some(MessageType::BulkPull) => "end of bulk_pull",
-        Some(MessageType::BulkPush) => "end of bulk_push",
-        Some(MessageType::BulkPullAccount) => "end of bulk_pull_account",
-        _ => "end of stream",
     }
 }
 
@@ -134,19 +149,29 @@ mod tests {
             count: u32::MAX,
             only_confirmed: false,
         });
-        assert_eq!(server_stream_for(&fr), Some((StreamKind::Frontiers, 0)));
-        assert_eq!(server_stream_for(&Payload::BulkPush), None);
+        let server = |request, first, pending_flags| Answer::ServerStream {
+            request,
+            first,
+            pending_flags,
+        };
+        assert_eq!(
+            stream_for(&fr),
+            server(StreamRequest::FrontierReq, StreamKind::Frontiers, 0)
+        );
+        assert_eq!(stream_for(&Payload::BulkPush), Answer::ClientStream);
+        assert_eq!(stream_for(&Payload::TelemetryReq), Answer::Nothing);
+        let account = StreamRequest::BulkPullAccount;
         for (flags, expected) in [
-            (0, Some((StreamKind::AccountFrontier, 0))),
-            (2, Some((StreamKind::AccountFrontier, 2))),
-            (3, None),
+            (0, server(account, StreamKind::AccountFrontier, 0)),
+            (2, server(account, StreamKind::AccountFrontier, 2)),
+            (3, Answer::Nothing),
         ] {
             let p = Payload::BulkPullAccount(BulkPullAccount {
                 account: [1; 32],
                 minimum_amount: 0,
                 flags,
             });
-            assert_eq!(server_stream_for(&p), expected);
+            assert_eq!(stream_for(&p), expected);
         }
     }
 
@@ -154,7 +179,7 @@ mod tests {
     fn account_frontier_is_followed_by_pending_entries_of_the_flags() {
         let mut s = ActiveStream::new(
             5,
-            MessageType::BulkPullAccount.code(),
+            StreamRequest::BulkPullAccount,
             crate::protocol::header::NET_DEV,
             StreamKind::AccountFrontier,
             1,
@@ -163,7 +188,7 @@ mod tests {
         assert_eq!(s.kind, StreamKind::Pending { flags: 1 });
         s.after_item();
         assert_eq!(s.kind, StreamKind::Pending { flags: 1 });
-        assert_eq!(s.end_event(), "end of bulk_pull_account");
+        assert_eq!(s.end_event().as_str(), "end of bulk_pull_account");
         assert_eq!(s.end_detail(Some("reset")), "valid: 0, invalid: 0; reset");
     }
 }

@@ -6,7 +6,7 @@ use super::emit::{ConnInfo, Ctx, Gate};
 use super::reassembly::Reassembler;
 use super::session::Session;
 use super::{Reporting, TcpLimits, TcpSegment};
-use crate::capture::{flow_key, Event, Transport};
+use crate::capture::{flow_key, AnomalyKind, ConnectionEventKind, Event, Transport};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
@@ -166,7 +166,7 @@ impl Connection {
         if outcome.conflict_bytes > 0 {
             ctx.anomaly(
                 d,
-                "tcp_conflict",
+                AnomalyKind::TcpConflict,
                 format!(
                     "{} retransmitted bytes differ from the first copy (first at stream offset {}); the first copy is kept",
                     outcome.conflict_bytes, outcome.conflict_offset
@@ -181,7 +181,7 @@ impl Connection {
                 node_ids: self.session.node_ids(d),
                 ..ConnInfo::default()
             };
-            ctx.connection(d, "reset", info);
+            ctx.connection(d, ConnectionEventKind::Reset, info);
             self.release();
             return;
         }
@@ -216,7 +216,7 @@ impl Connection {
             if held + unframed > 0 {
                 ctx.anomaly(
                     d,
-                    "tcp_overflow",
+                    AnomalyKind::TcpOverflow,
                     format!(
                         "more than {budget} bytes buffered over all connections, this one \
                          among those holding the most: stopped waiting for missing bytes before {held} bytes \
@@ -243,7 +243,7 @@ impl Connection {
             node_ids: self.session.node_ids(d),
             ..ConnInfo::default()
         };
-        ctx.connection(d, "close", info);
+        ctx.connection(d, ConnectionEventKind::Close, info);
         if both {
             self.release();
         }
@@ -273,7 +273,7 @@ impl Connection {
     fn end_with_event(
         &mut self,
         why: &str,
-        event: &'static str,
+        event: ConnectionEventKind,
         detail: String,
         ctx: &mut Ctx<'_>,
     ) {
@@ -294,8 +294,7 @@ impl Connection {
 struct Ending {
     /// Given to the streams left unfinished ("evicted", "capture ended").
     why: &'static str,
-    /// The connection event's name.
-    event: &'static str,
+    event: ConnectionEventKind,
     detail: String,
 }
 
@@ -382,7 +381,7 @@ impl ConnectionTable {
                     old.with_ctx(&mut sink, |c, ctx| {
                         c.end_with_event(
                             "replaced",
-                            "evicted",
+                            ConnectionEventKind::Evicted,
                             "a new connection (SYN) reused the ports".to_string(),
                             ctx,
                         )
@@ -454,7 +453,9 @@ impl ConnectionTable {
             detail: Some(how.to_string()),
             ..ConnInfo::default()
         };
-        conn.with_ctx(sink, |_, ctx| ctx.connection(from, "open", info));
+        conn.with_ctx(sink, |_, ctx| {
+            ctx.connection(from, ConnectionEventKind::Open, info)
+        });
         conn
     }
 
@@ -494,8 +495,8 @@ impl ConnectionTable {
                     format!("connection table full ({max} connections); least recently active");
                 conn.with_ctx(sink, |c, ctx| {
                     let side = c.session.client().unwrap_or(0);
-                    ctx.anomaly(side, "tcp_evicted", detail.clone());
-                    c.end_with_event("evicted", "evicted", detail, ctx);
+                    ctx.anomaly(side, AnomalyKind::TcpEvicted, detail.clone());
+                    c.end_with_event("evicted", ConnectionEventKind::Evicted, detail, ctx);
                 });
             }
         }
@@ -524,7 +525,7 @@ impl ConnectionTable {
         );
         let ending = Ending {
             why: "evicted",
-            event: "evicted",
+            event: ConnectionEventKind::Evicted,
             detail: format!("idle for more than {} s", timeout / 1_000_000),
         };
         let idle = |c: &Connection| now.saturating_sub(c.last_time) > timeout;
@@ -544,7 +545,7 @@ impl ConnectionTable {
         );
         let ending = Ending {
             why: "capture ended",
-            event: "open at end of capture",
+            event: ConnectionEventKind::OpenAtEndOfCapture,
             detail: "the capture ended with the connection open".to_string(),
         };
         Self::end_where(&mut self.map, &mut self.buffered, sink, |_| true, &ending);

@@ -2,7 +2,9 @@
 //! event queue, with helpers that orient every event by its real sender.
 
 use super::classify::ListeningPorts;
-use crate::capture::{AnomalyEvent, ConnectionEvent, Event, PacketMeta, Transport};
+use crate::capture::{
+    AnomalyEvent, AnomalyKind, ConnectionEvent, ConnectionEventKind, Event, PacketMeta, Transport,
+};
 use std::collections::VecDeque;
 use std::net::IpAddr;
 
@@ -74,7 +76,7 @@ impl Ctx<'_> {
                 let d = self.side_of(&event);
                 self.anomaly(
                     d,
-                    "tcp_overflow",
+                    AnomalyKind::TcpOverflow,
                     format!("{dropped} connection events before the first message not kept"),
                 );
             }
@@ -113,7 +115,7 @@ impl Ctx<'_> {
         id
     }
 
-    pub fn anomaly(&mut self, d: usize, kind: &'static str, detail: String) {
+    pub fn anomaly(&mut self, d: usize, kind: AnomalyKind, detail: String) {
         let meta = self.meta(d);
         self.push(Event::Anomaly(AnomalyEvent {
             frame: self.frame,
@@ -125,7 +127,7 @@ impl Ctx<'_> {
     }
 
     /// A connection event sent by side `d`; `node_ids` are those of `[d, 1 - d]`.
-    pub fn connection(&mut self, d: usize, event: &'static str, info: ConnInfo) {
+    pub fn connection(&mut self, d: usize, event: ConnectionEventKind, info: ConnInfo) {
         let meta = self.meta(d);
         self.push(Event::Connection(ConnectionEvent {
             meta,

@@ -2,15 +2,15 @@
 //! is the client, headered messages, headerless bootstrap streams matched to their
 //! requests, handshake cookies and node ids (docs/protocol.md section 6.5).
 
-use super::bootstrap::{end_event_name, server_stream_for, ActiveStream, Request};
+use super::bootstrap::{stream_for, ActiveStream, Answer, Request};
 use super::classify::{self, Mode};
 use super::emit::{ConnInfo, Ctx};
 use super::framer::{self, HeaderStep, Pending, Resync, Step};
 use super::handshake::{self, HandshakeSide};
 use super::reassembly::Piece;
-use crate::capture::{Event, MessageEvent};
+use crate::capture::{AnomalyKind, ConnectionEventKind, Event, MessageEvent, StreamRequest};
 use crate::protocol::{decode_stream_entry, DecodeError, Header, Malformed, Payload, StreamEntry};
-use crate::protocol::{MessageType, StreamKind, HEADER_SIZE};
+use crate::protocol::{StreamKind, HEADER_SIZE};
 use std::collections::VecDeque;
 
 /// Requests waiting for their server stream; legacy clients send one at a time, so a
@@ -167,7 +167,7 @@ impl Session {
         if dropped > 0 {
             ctx.anomaly(
                 d,
-                "tcp_overflow",
+                AnomalyKind::TcpOverflow,
                 format!("{dropped} bytes dropped: more than {max_hold} bytes could not be read"),
             );
             self.lose(d, "bytes dropped", ctx);
@@ -210,7 +210,11 @@ impl Session {
         match framer::next_message(buf) {
             HeaderStep::NeedMore(k) => Step::NeedMore(k),
             HeaderStep::Desync(m) => {
-                ctx.anomaly(d, "tcp_desync", format!("cannot frame a message: {m}"));
+                ctx.anomaly(
+                    d,
+                    AnomalyKind::TcpDesync,
+                    format!("cannot frame a message: {m}"),
+                );
                 self.dirs[d].reader = Reader::Headers { synced: false };
                 self.dirs[d].skipped += 1;
                 Step::Consumed(1)
@@ -235,7 +239,7 @@ impl Session {
             self.classify(d, header.msg_type, ctx);
         }
         let mut peer_cookie = None;
-        let mut request = None;
+        let mut answer = Answer::Nothing;
         if let Ok(p) = &payload {
             match p {
                 Payload::NodeIdHandshake(hs) => {
@@ -251,11 +255,7 @@ impl Session {
                 _ => {}
             }
             if self.mode == Mode::Bootstrap && self.client == Some(d) {
-                request = if matches!(p, Payload::BulkPush) {
-                    Some(None)
-                } else {
-                    server_stream_for(p).map(Some)
-                };
+                answer = stream_for(p);
             }
         }
         ctx.push_nano(Event::Message(MessageEvent {
@@ -272,22 +272,27 @@ impl Session {
                 node_ids: self.node_ids(d),
                 ..ConnInfo::default()
             };
-            // Framed messages always have a known type; "unknown" is only a guard.
-            ctx.connection(d, header.msg_name().unwrap_or("unknown"), info);
+            // The framer frames only headers of a known type.
+            if let Some(t) = header.message_type() {
+                ctx.connection(d, ConnectionEventKind::Message(t), info);
+            }
         }
-        match request {
-            // bulk_push: this same direction now carries a block stream.
-            Some(None) => {
-                let bulk_push = MessageType::BulkPush.code();
-                let s = ActiveStream::new(id, bulk_push, header.network, StreamKind::Blocks, 0);
+        match answer {
+            Answer::ClientStream => {
+                let push = StreamRequest::BulkPush;
+                let s = ActiveStream::new(id, push, header.network, StreamKind::Blocks, 0);
                 self.dirs[d].reader = Reader::Stream(s);
             }
-            Some(Some((first, pending_flags))) => {
+            Answer::ServerStream {
+                request,
+                first,
+                pending_flags,
+            } => {
                 self.queue_request(
                     d,
                     Request {
                         id,
-                        msg_type: header.msg_type,
+                        request,
                         network: header.network,
                         first,
                         pending_flags,
@@ -295,7 +300,7 @@ impl Session {
                     ctx,
                 );
             }
-            None => {}
+            Answer::Nothing => {}
         }
     }
 
@@ -348,7 +353,7 @@ impl Session {
         if self.requests.len() >= MAX_QUEUED_REQUESTS {
             ctx.anomaly(
                 client,
-                "tcp_overflow",
+                AnomalyKind::TcpOverflow,
                 format!("more than {MAX_QUEUED_REQUESTS} bootstrap requests unanswered"),
             );
             self.end_unanswered(server, req, "not tracked: too many requests pending", ctx);
@@ -396,7 +401,7 @@ impl Session {
                 let (event, request_id) = (s.end_event(), s.request_id);
                 ctx.anomaly(
                     d,
-                    "stream_desync",
+                    AnomalyKind::StreamDesync,
                     format!(
                         "{event}: item {} malformed ({m}); stream abandoned",
                         s.index
@@ -425,7 +430,7 @@ impl Session {
     fn end_event(
         &mut self,
         d: usize,
-        event: &'static str,
+        event: ConnectionEventKind,
         detail: String,
         request_id: u64,
         ctx: &mut Ctx<'_>,
@@ -441,7 +446,8 @@ impl Session {
 
     fn end_unanswered(&mut self, server: usize, req: Request, note: &str, ctx: &mut Ctx<'_>) {
         let detail = format!("valid: 0, invalid: 0; {note}");
-        self.end_event(server, end_event_name(req.msg_type), detail, req.id, ctx);
+        let event = ConnectionEventKind::EndOfStream(req.request);
+        self.end_event(server, event, detail, req.id, ctx);
     }
 
     /// Side `d` lost data (a gap): whatever was buffered or being read is unusable.
@@ -451,10 +457,10 @@ impl Session {
             node_ids: self.node_ids(d),
             ..ConnInfo::default()
         };
-        ctx.connection(d, "gap", info);
+        ctx.connection(d, ConnectionEventKind::Gap, info);
         ctx.anomaly(
             d,
-            "tcp_gap",
+            AnomalyKind::TcpGap,
             format!("{lost} bytes never captured; skipped"),
         );
         if !self.dirs[d].ended {
@@ -521,7 +527,7 @@ impl Session {
                 if synced && held > 0 {
                     ctx.anomaly(
                         d,
-                        "tcp_truncated",
+                        AnomalyKind::TcpTruncated,
                         format!("{held} bytes of an unfinished message: {why}"),
                     );
                 } else {
@@ -541,7 +547,7 @@ impl Session {
                 if held > 0 {
                     ctx.anomaly(
                         d,
-                        "tcp_unframed",
+                        AnomalyKind::TcpUnframed,
                         format!("{held} bytes never matched to a request: {why}"),
                     );
                 }
@@ -560,7 +566,7 @@ impl Session {
         if n > 0 {
             ctx.anomaly(
                 d,
-                "resync",
+                AnomalyKind::Resync,
                 format!("{n} bytes skipped to the next plausible header"),
             );
         }
@@ -571,7 +577,7 @@ impl Session {
         if n > 0 {
             ctx.anomaly(
                 d,
-                "stream_desync",
+                AnomalyKind::StreamDesync,
                 format!("{n} bytes of a lost headerless stream skipped"),
             );
         }

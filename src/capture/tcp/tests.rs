@@ -3,7 +3,9 @@
 
 use super::handshake::tests::{cookie, example4_response, hex};
 use super::{Reporting, TcpLimits, TcpSegment, TcpTracker};
-use crate::capture::{ConnectionEvent, Event, MessageEvent, StreamItemEvent};
+use crate::capture::{
+    ConnectionEvent, ConnectionEventKind, Event, MessageEvent, StreamItemEvent, StreamRequest,
+};
 use crate::protocol::test_rng::Rng;
 use crate::protocol::{Block, Payload, StreamEntry};
 use std::collections::VecDeque;
@@ -286,7 +288,7 @@ fn connection_events(ev: &[Event]) -> Vec<&ConnectionEvent> {
 fn anomalies(ev: &[Event]) -> Vec<(&'static str, String)> {
     ev.iter()
         .filter_map(|e| match e {
-            Event::Anomaly(a) => Some((a.kind, a.detail.clone())),
+            Event::Anomaly(a) => Some((a.kind.as_str(), a.detail.clone())),
             _ => None,
         })
         .collect()
@@ -296,7 +298,9 @@ fn anomalies(ev: &[Event]) -> Vec<(&'static str, String)> {
 fn life(ev: &[Event]) -> Vec<(String, Option<String>)> {
     connection_events(ev)
         .into_iter()
-        .filter(|c| c.message_id.is_none() || c.event.starts_with("end of"))
+        .filter(|c| {
+            c.message_id.is_none() || matches!(c.event, ConnectionEventKind::EndOfStream(_))
+        })
         .map(|c| (c.event.to_string(), c.detail.clone()))
         .collect()
 }
@@ -364,15 +368,15 @@ fn realtime_handshake_then_coalesced_and_byte_split_messages() {
     let node_id = example4_response().node_id;
     let conns = connection_events(&ev);
     let open = &conns[0];
-    assert_eq!(open.event, "open");
+    assert_eq!(open.event.as_str(), "open");
     assert_eq!(h.side(&open.meta), CLIENT);
     // Per-message events: one per message, sender oriented, with the proved node id
     // from the response on.
     let per_msg: Vec<_> = conns.iter().filter(|c| c.message_id.is_some()).collect();
     assert_eq!(per_msg.len(), 8);
-    assert_eq!(per_msg[0].event, "node_id_handshake");
-    assert_eq!(per_msg[2].event, "keepalive");
-    assert_eq!(per_msg[4].event, "telemetry_req");
+    assert_eq!(per_msg[0].event.as_str(), "node_id_handshake");
+    assert_eq!(per_msg[2].event.as_str(), "keepalive");
+    assert_eq!(per_msg[4].event.as_str(), "telemetry_req");
     assert_eq!(per_msg[0].dst_node_id, None);
     assert_eq!(per_msg[1].src_node_id, Some(node_id));
     assert_eq!(per_msg[2].dst_node_id, Some(node_id));
@@ -635,7 +639,7 @@ fn bootstrap_frontiers_then_bulk_push_on_one_connection() {
     for (i, it) in its[..2].iter().enumerate() {
         assert_eq!(h.side(&it.meta), SERVER);
         assert_eq!(it.request_id, fr_id);
-        assert_eq!(it.request_type, 0x08);
+        assert_eq!(it.request_type, StreamRequest::FrontierReq);
         assert_eq!(it.index, i as u64 + 1);
         let n = i as u8 + 1;
         assert_eq!(
@@ -654,7 +658,7 @@ fn bootstrap_frontiers_then_bulk_push_on_one_connection() {
     );
     assert_eq!(h.side(&its[3].meta), CLIENT);
     assert_eq!(its[3].request_id, push_id);
-    assert_eq!(its[3].request_type, 0x07);
+    assert_eq!(its[3].request_type, StreamRequest::BulkPush);
     assert_eq!(its[3].index, 1);
     assert_eq!(
         (its[4].request_id, its[4].index, &its[4].entry),
@@ -670,7 +674,7 @@ fn bootstrap_frontiers_then_bulk_push_on_one_connection() {
     }
     let ends: Vec<_> = connection_events(&ev)
         .into_iter()
-        .filter(|c| c.event.starts_with("end of"))
+        .filter(|c| matches!(c.event, ConnectionEventKind::EndOfStream(_)))
         .map(|c| {
             (
                 c.event.to_string(),
@@ -729,7 +733,7 @@ fn bulk_pull_with_count_then_blocks() {
     assert_eq!((its[2].index, &its[2].entry), (3, &Ok(StreamEntry::End)));
     assert!(its
         .iter()
-        .all(|i| i.request_id == msgs[0].id && i.request_type == 0x06));
+        .all(|i| i.request_id == msgs[0].id && i.request_type == StreamRequest::BulkPull));
     assert!(life(&ev).contains(&(
         "end of bulk_pull".to_string(),
         Some("valid: 2, invalid: 0".to_string())
@@ -874,7 +878,7 @@ fn malformed_stream_entry_stops_the_stream_until_the_next_request() {
     let id = messages(&ev)[0].id;
     let end = connection_events(&ev)
         .into_iter()
-        .find(|c| c.event == "end of bulk_pull")
+        .find(|c| c.event.as_str() == "end of bulk_pull")
         .unwrap();
     assert_eq!(end.message_id, Some(id));
     assert_eq!(end.detail.as_deref(), Some("valid: 0, invalid: 0"));
@@ -935,7 +939,7 @@ fn connection_table_is_bounded() {
     let ev = h.events();
     let evicted: Vec<_> = connection_events(&ev)
         .into_iter()
-        .filter(|c| c.event == "evicted")
+        .filter(|c| c.event.as_str() == "evicted")
         .collect();
     assert_eq!(evicted.len(), 1);
     assert_eq!(evicted[0].meta.src_port, 40001);
@@ -960,7 +964,7 @@ fn idle_connections_are_evicted_in_capture_time() {
     let ev = h.events();
     let evicted: Vec<_> = connection_events(&ev)
         .into_iter()
-        .filter(|c| c.event == "evicted")
+        .filter(|c| c.event.as_str() == "evicted")
         .collect();
     assert_eq!(evicted.len(), 1);
     assert_eq!(evicted[0].meta.src_port, 51000);
@@ -1078,7 +1082,7 @@ fn check_budget(h: &Harness, budget: usize) {
 fn gaps_by_port(ev: &[Event]) -> Vec<(u16, String)> {
     connection_events(ev)
         .into_iter()
-        .filter(|c| c.event == "gap")
+        .filter(|c| c.event.as_str() == "gap")
         .map(|c| (c.meta.src_port, c.detail.clone().unwrap_or_default()))
         .collect()
 }
@@ -1341,13 +1345,14 @@ fn real_capture_matches_the_nodes_own_counts() {
     assert_eq!(entries.len(), 14);
     assert!(entries
         .iter()
-        .all(|i| matches!(i.entry, Ok(StreamEntry::Frontier { .. })) && i.request_type == 0x08));
+        .all(|i| matches!(i.entry, Ok(StreamEntry::Frontier { .. }))
+            && i.request_type == StreamRequest::FrontierReq));
     // Every frontier stream and every bulk_push stream was terminated.
     assert_eq!(terminators.len(), 16);
     let ends = |name: &str| {
         connection_events(&ev)
             .iter()
-            .filter(|c| c.event == name)
+            .filter(|c| c.event.as_str() == name)
             .count()
     };
     assert_eq!(ends("end of frontier_req"), 8);
@@ -1363,7 +1368,8 @@ fn real_capture_matches_the_nodes_own_counts() {
     assert_eq!(responses.len(), 4);
     let mut node_ids = std::collections::BTreeSet::new();
     for c in connection_events(&ev) {
-        if c.message_id.is_some_and(|id| responses.contains(&id)) && c.event == "node_id_handshake"
+        if c.message_id.is_some_and(|id| responses.contains(&id))
+            && c.event.as_str() == "node_id_handshake"
         {
             node_ids.insert(c.src_node_id.expect("proved node id"));
         }
@@ -1451,7 +1457,7 @@ fn check_against_truth(name: &str, bytes: &[u8], truth: &crate::synth::truth::Gr
             (
                 i.meta.frame,
                 i.request_id,
-                i.request_type,
+                i.request_type.message_type().code(),
                 i.index,
                 kind(&i.entry),
             )
@@ -1474,7 +1480,10 @@ fn check_against_truth(name: &str, bytes: &[u8], truth: &crate::synth::truth::Gr
     for st in &truth.streams {
         let end = connection_events(&ev)
             .into_iter()
-            .find(|c| c.message_id == Some(st.request_id) && c.event.starts_with("end of"))
+            .find(|c| {
+                c.message_id == Some(st.request_id)
+                    && matches!(c.event, ConnectionEventKind::EndOfStream(_))
+            })
             .unwrap_or_else(|| panic!("{name}: no end event for request {}", st.request_id));
         let detail = end.detail.clone().unwrap_or_default();
         assert!(
@@ -1536,7 +1545,7 @@ fn per_message_events_can_be_switched_off_without_changing_anything_else() {
     };
     let with = run(true);
     let without = run(false);
-    let per_message = |e: &Event| matches!(e, Event::Connection(c) if c.message_id.is_some() && !c.event.starts_with("end of"));
+    let per_message = |e: &Event| matches!(e, Event::Connection(c) if c.message_id.is_some() && !matches!(c.event, ConnectionEventKind::EndOfStream(_)));
     assert_eq!(with.iter().filter(|e| per_message(e)).count(), 4);
     assert_eq!(without.iter().filter(|e| per_message(e)).count(), 0);
     let rest: Vec<&Event> = with.iter().filter(|e| !per_message(e)).collect();

@@ -1,11 +1,9 @@
 //! `nano_blocks(path)`: every block, wherever it was carried.
 
-use crate::capture::{Event, PacketMeta};
+use crate::capture::{Event, PacketMeta, StreamRequest};
 use crate::present::table::{Col, ScanState, TableDef};
 use crate::present::values::*;
-use crate::protocol::{
-    block_type_name, AscPullAckBody, Block, ConfirmReq, MessageType, Payload, StreamEntry,
-};
+use crate::protocol::{block_type_name, AscPullAckBody, Block, ConfirmReq, Payload, StreamEntry};
 
 columns!(C {
     Context => ("context", "TEXT"),
@@ -91,10 +89,9 @@ pub fn block_at(ev: &Event, row: usize) -> Option<BlockRow<'_>> {
         Event::StreamItem(s) => match &s.entry {
             Ok(StreamEntry::Block(b)) => Some(BlockRow {
                 block: b,
-                context: if s.request_type == MessageType::BulkPush.code() {
-                    "bulk_push"
-                } else {
-                    "bulk_pull"
+                context: match s.request_type {
+                    StreamRequest::BulkPush => "bulk_push",
+                    _ => "bulk_pull",
                 },
                 packet_id: Some(s.request_id),
                 meta: &s.meta,

@@ -5,7 +5,7 @@
 
 use crate::capture::pipeline::PipelineOptions;
 use crate::capture::tcp::Reporting;
-use crate::capture::{ConnectionEvent, Event};
+use crate::capture::{ConnectionEvent, ConnectionEventKind, Event};
 use crate::present::table::{Col, Options, ScanState, TableDef};
 use crate::present::values::*;
 
@@ -30,7 +30,7 @@ columns!(C {
 
 /// An event about one message (as opposed to the connection or a whole stream).
 fn is_per_message(c: &ConnectionEvent) -> bool {
-    c.message_id.is_some() && !c.event.starts_with("end of")
+    matches!(c.event, ConnectionEventKind::Message(_))
 }
 
 pub struct Connections;
@@ -84,7 +84,7 @@ impl TableDef for Connections {
             C::DstIp => place(m, Place::DstIp),
             C::DstPort => place(m, Place::DstPort),
             C::FlowKey => place(m, Place::FlowKey),
-            C::Event => text(c.event),
+            C::Event => text(c.event.as_str()),
             C::Closed => bool_int(c.closed),
             C::Detail => c.detail.as_deref().map_or(Value::Null, text),
             C::MessageId => c.message_id.map_or(Value::Null, u64_value),
