@@ -8,8 +8,8 @@ pub mod protocol;
 pub mod sql;
 #[cfg(feature = "synth")]
 pub mod synth;
-#[cfg(test)]
-mod test_support;
+#[cfg(any(test, feature = "synth"))]
+pub mod test_support;
 
 #[cfg(feature = "extension")]
 mod entry {

@@ -1,16 +1,22 @@
-//! Unit-test helpers shared across modules: the optional real capture, and skips that
-//! tests/run.sh counts as skipped rather than passed.
+//! Test helpers shared by the unit tests and the integration harness: where the
+//! optional real captures are, and skips that tests/run.sh counts as skipped rather
+//! than passed. Test tooling: compiled for unit tests and with the `synth` feature,
+//! never into the extension.
 
 use std::path::PathBuf;
 
-/// A real capture from `NANOCAP_CAPTURES` (default `../shared/captures` beside the
-/// repository; optional test input), or `None` after recording the skip.
-pub(crate) fn real_capture(name: &str) -> Option<PathBuf> {
-    let dir = match std::env::var_os("NANOCAP_CAPTURES") {
+/// Where the real captures are: `NANOCAP_CAPTURES`, else `../shared/captures` beside
+/// the repository. Optional test input, not part of the repository.
+pub fn captures_dir() -> PathBuf {
+    match std::env::var_os("NANOCAP_CAPTURES") {
         Some(d) => PathBuf::from(d),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/captures"),
-    };
-    let path = dir.join(name);
+    }
+}
+
+/// A real capture, or `None` after recording the skip.
+pub fn real_capture(name: &str) -> Option<PathBuf> {
+    let path = captures_dir().join(name);
     if path.exists() {
         return Some(path);
     }
@@ -21,9 +27,11 @@ pub(crate) fn real_capture(name: &str) -> Option<PathBuf> {
     None
 }
 
-/// Same contract as the harness's `skip`: one `binary<TAB>test<TAB>reason` line
-/// appended to the file named by `NANOCAP_SKIPPED`.
-pub(crate) fn skip(reason: &str) {
+/// Records that the calling test skips itself, then the test must return. The test
+/// still shows as `ok` to cargo, so tests/run.sh reads the file named by
+/// `NANOCAP_SKIPPED` (one `binary<TAB>test<TAB>reason` line per skip) and counts
+/// those tests as skipped instead of passed.
+pub fn skip(reason: &str) {
     use std::io::Write;
     eprintln!("SKIP: {reason}");
     let Some(file) = std::env::var_os("NANOCAP_SKIPPED") else {
@@ -37,6 +45,7 @@ pub(crate) fn skip(reason: &str) {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        // One write of one short line in append mode: parallel tests do not interleave.
         .open(&file)
         .and_then(|mut f| f.write_all(line.as_bytes()))
         .unwrap_or_else(|e| panic!("NANOCAP_SKIPPED={}: {e}", file.to_string_lossy()));

@@ -32,43 +32,12 @@ pub fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests/fixtures").join(name)
 }
 
-/// Where the real captures are: `NANOCAP_CAPTURES`, else `../shared/captures` beside
-/// the repository. Optional test input, not part of the repository.
-pub fn captures_dir() -> PathBuf {
-    match std::env::var_os("NANOCAP_CAPTURES") {
-        Some(d) => PathBuf::from(d),
-        None => repo_root().join("../shared/captures"),
-    }
-}
+pub use nanocap::test_support::{captures_dir, skip};
 
 /// A real capture, when it is there (not in a fresh clone).
 pub fn shared_capture(name: &str) -> Option<PathBuf> {
     let p = captures_dir().join(name);
     p.exists().then_some(p)
-}
-
-/// Records that the calling test skips itself, then the test must return. The test
-/// still shows as `ok` to cargo, so tests/run.sh reads the file named by
-/// `NANOCAP_SKIPPED` (one `binary<TAB>test<TAB>reason` line per skip) and counts
-/// those tests as skipped instead of passed.
-pub fn skip(reason: &str) {
-    eprintln!("SKIP: {reason}");
-    let Some(file) = std::env::var_os("NANOCAP_SKIPPED") else {
-        return;
-    };
-    let exe = std::env::current_exe().expect("test binary path");
-    let binary = exe.file_name().expect("test binary name").to_string_lossy();
-    let thread = std::thread::current();
-    let test = thread.name().unwrap_or("?");
-    let line = format!("{binary}\t{test}\t{}\n", reason.replace(['\t', '\n'], " "));
-    use std::io::Write;
-    // One write of one short line in append mode: parallel tests do not interleave.
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&file)
-        .and_then(|mut f| f.write_all(line.as_bytes()))
-        .unwrap_or_else(|e| panic!("NANOCAP_SKIPPED={}: {e}", file.to_string_lossy()));
 }
 
 /// An in-memory database with the extension loaded.
