@@ -2,6 +2,7 @@
 //! modules together and exposes the SQLite entry point.
 
 pub mod capture;
+pub mod config;
 pub mod present;
 pub mod protocol;
 #[cfg(feature = "extension")]
