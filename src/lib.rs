@@ -5,8 +5,10 @@ pub mod capture;
 pub mod config;
 pub mod present;
 pub mod protocol;
-#[cfg(feature = "extension")]
+#[cfg(feature = "sql")]
 pub mod sql;
+#[cfg(feature = "sql")]
+pub mod store;
 #[cfg(feature = "synth")]
 pub mod synth;
 #[cfg(test)]
