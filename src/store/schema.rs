@@ -20,10 +20,14 @@ const _: () = assert!(MIGRATIONS.len() as i64 == SCHEMA_VERSION - 1);
 #[derive(Debug)]
 pub enum SchemaError {
     /// Written by a newer nanocap.
-    Newer { found: i64 },
+    Newer {
+        found: i64,
+    },
     /// No nanocap schema, but tables with the names of ours (an original C++ nanocap
     /// database, say): writing into them would mix two formats.
-    Foreign { tables: Vec<String> },
+    Foreign {
+        tables: Vec<String>,
+    },
     Sqlite(rusqlite::Error),
 }
 
@@ -98,7 +102,8 @@ pub fn apply(db: &Connection) -> Result<(), SchemaError> {
 /// Names of the schema's tables that already exist in the database.
 fn our_tables_present(db: &Connection) -> rusqlite::Result<Vec<String>> {
     let ours = table_names();
-    let mut stmt = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")?;
+    let mut stmt =
+        db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")?;
     let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
     let mut found = Vec::new();
     for name in names {
