@@ -150,7 +150,7 @@ pub fn open_database(path: &std::path::Path) -> Result<Connection, String> {
             path.display()
         ));
     }
-    db.execute_batch("PRAGMA synchronous = NORMAL")
+    db.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384; PRAGMA cache_size = -131072")
         .map_err(|e| e.to_string())?;
     Ok(db)
 }
