@@ -468,7 +468,7 @@ impl<'c> Writer<'c> {
             stmt.raw_bind_parameter(1, run_id)?;
             stmt.raw_bind_parameter(2, now_text())?;
             for i in 0..cols.len() {
-                stmt.raw_bind_parameter(i + 3, &StatsDef::value(stats, i))?;
+                stmt.raw_bind_parameter(i + 3, StatsDef::value(stats, i))?;
             }
             stmt.raw_execute()?;
             db.execute(
