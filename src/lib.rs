@@ -2,10 +2,13 @@
 //! modules together and exposes the SQLite entry point.
 
 pub mod capture;
+pub mod config;
 pub mod present;
 pub mod protocol;
-#[cfg(feature = "extension")]
+#[cfg(feature = "sql")]
 pub mod sql;
+#[cfg(feature = "sql")]
+pub mod store;
 #[cfg(feature = "synth")]
 pub mod synth;
 #[cfg(any(test, feature = "synth"))]

@@ -2,6 +2,7 @@
 //! table definitions of `present` over the capture pipeline. Knows nothing of byte
 //! layouts or value formats.
 
+pub mod import;
 pub mod scalar;
 pub mod table;
 
@@ -26,6 +27,7 @@ macro_rules! register_tables {
 
 pub fn register(db: &Connection) -> Result<()> {
     scalar::register(db)?;
+    import::register(db)?;
     register_tables!(
         db,
         packets::Packets,

@@ -178,7 +178,7 @@ fn module_error(msg: String) -> Error {
 
 /// Runs `f`, turning a panic into an SQL error: a bug in nanocap must never take
 /// down the host process.
-fn guarded<R>(what: &str, f: impl FnOnce() -> Result<R>) -> Result<R> {
+pub(crate) fn guarded<R>(what: &str, f: impl FnOnce() -> Result<R>) -> Result<R> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(payload) => {
@@ -208,14 +208,14 @@ fn text_arg<T: TableDef>(args: &Filters<'_>, i: usize, what: &str) -> Result<Opt
     }
 }
 
-/// Opens the capture file for a scan. Only regular files: opening a FIFO blocks
-/// until some writer appears (forever, inside the query, out of reach of
-/// sqlite3_interrupt), and a device or socket is no capture file either.
-fn open_capture(path: &Path) -> std::result::Result<FileSource, String> {
+/// Refuses what is not a regular file. Opening a FIFO blocks until some writer
+/// appears (forever, inside the query, out of reach of sqlite3_interrupt), and a
+/// device or socket is no capture file either. Shared with `nano_import`.
+pub(crate) fn check_capture_path(path: &Path) -> std::result::Result<(), String> {
     if path.as_os_str().is_empty() {
         return Err("the path is empty".into());
     }
-    // Follows symbolic links, as opening does. Any error is left to `open`, whose
+    // Follows symbolic links, as opening does. Any error is left to opening, whose
     // messages already name the path (not found, permission denied, ...).
     if let Ok(meta) = std::fs::metadata(path) {
         let ft = meta.file_type();
@@ -237,6 +237,12 @@ fn open_capture(path: &Path) -> std::result::Result<FileSource, String> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Opens the capture file for a scan.
+fn open_capture(path: &Path) -> std::result::Result<FileSource, String> {
+    check_capture_path(path)?;
     FileSource::open(path).map_err(|e| e.to_string())
 }
 

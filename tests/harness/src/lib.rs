@@ -52,6 +52,18 @@ pub fn connect() -> Connection {
     conn
 }
 
+/// A database file with the extension loaded (created when missing).
+pub fn connect_file(path: &std::path::Path) -> Connection {
+    let conn = Connection::open(path).expect("open sqlite database file");
+    // SAFETY: loading our own extension, built from this repository.
+    unsafe {
+        let _guard = LoadExtensionGuard::new(&conn).expect("enable extension loading");
+        conn.load_extension(extension_path(), None::<&str>)
+            .expect("load libnanocap");
+    }
+    conn
+}
+
 /// Runs a query and returns every row as a vector of values.
 pub fn query(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<Vec<Value>>> {
     let mut stmt = conn.prepare(sql)?;

@@ -22,7 +22,7 @@ fn registers_exactly_the_documented_functions_and_modules() {
     );
     assert_eq!(
         funcs,
-        "nano_account\nnano_key\nnano_msg_name\nnano_version\n"
+        "nano_account\nnano_capture_status\nnano_import\nnano_key\nnano_msg_name\nnano_version\n"
     );
     let modules = query_text(
         &conn,
@@ -60,6 +60,12 @@ fn registers_exactly_the_documented_functions_and_modules() {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     for m in expected {
         assert!(readme.contains(m), "README does not document {m}");
+    }
+    for f in funcs.lines() {
+        assert!(
+            readme.contains(&format!("`{f}(")),
+            "README does not document {f}"
+        );
     }
 }
 

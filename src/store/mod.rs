@@ -1,0 +1,9 @@
+//! The capture database: the persistent schema, the mapping from the present table
+//! definitions to its tables, and the batched writer that `nano_import` and live
+//! capture share.
+
+pub mod import;
+pub mod schema;
+pub mod status;
+pub mod tables;
+pub mod writer;

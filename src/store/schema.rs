@@ -1,0 +1,125 @@
+//! The capture database's schema: applied to a new database, migrated forward from an
+//! older version, refused when a newer nanocap wrote it. The version lives in
+//! `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// The schema this nanocap writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The DDL of the current version (every statement is `IF NOT EXISTS`).
+pub const SCHEMA_SQL: &str = include_str!("../../sql/schema.sql");
+
+/// Steps from version `n` to `n + 1`, in order: `MIGRATIONS[0]` takes a version-1
+/// database to version 2, and so on. Empty while there is only version 1.
+const MIGRATIONS: &[&str] = &[];
+
+const _: () = assert!(MIGRATIONS.len() as i64 == SCHEMA_VERSION - 1);
+
+/// Why a database cannot be used.
+#[derive(Debug)]
+pub enum SchemaError {
+    /// Written by a newer nanocap.
+    Newer {
+        found: i64,
+    },
+    /// No nanocap schema, but tables with the names of ours (an original C++ nanocap
+    /// database, say): writing into them would mix two formats.
+    Foreign {
+        tables: Vec<String>,
+    },
+    Sqlite(rusqlite::Error),
+}
+
+impl std::fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SchemaError::Newer { found } => write!(
+                f,
+                "the database was written by a newer nanocap (schema version {found}; this \
+                 nanocap knows up to version {SCHEMA_VERSION}): use that nanocap, or another database"
+            ),
+            SchemaError::Foreign { tables } => write!(
+                f,
+                "the database has tables named like nanocap's that nanocap did not create \
+                 ({}); an original nanocap database? Import into a new database",
+                tables.join(", ")
+            ),
+            SchemaError::Sqlite(e) => write!(f, "cannot set up the capture tables: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+impl From<rusqlite::Error> for SchemaError {
+    fn from(e: rusqlite::Error) -> Self {
+        SchemaError::Sqlite(e)
+    }
+}
+
+/// The database's schema version (0: none applied yet).
+pub fn version(db: &Connection) -> rusqlite::Result<i64> {
+    db.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Brings the database to [`SCHEMA_VERSION`]: creates the tables of a new database,
+/// migrates an older one step by step, each step in its own transaction together with
+/// its new version number, so a crash leaves either the old or the new version.
+pub fn apply(db: &Connection) -> Result<(), SchemaError> {
+    let found = version(db)?;
+    if found > SCHEMA_VERSION {
+        return Err(SchemaError::Newer { found });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    if found == 0 {
+        let foreign = our_tables_present(db)?;
+        if !foreign.is_empty() {
+            return Err(SchemaError::Foreign { tables: foreign });
+        }
+        db.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {SCHEMA_SQL}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+        ))
+        .inspect_err(|_| {
+            let _ = db.execute_batch("ROLLBACK");
+        })?;
+        return Ok(());
+    }
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(found as usize - 1) {
+        let to = step as i64 + 2;
+        db.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {to}; COMMIT;"
+        ))
+        .inspect_err(|_| {
+            let _ = db.execute_batch("ROLLBACK");
+        })?;
+    }
+    Ok(())
+}
+
+/// Names of the schema's tables that already exist in the database.
+fn our_tables_present(db: &Connection) -> rusqlite::Result<Vec<String>> {
+    let ours = table_names();
+    let mut stmt =
+        db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")?;
+    let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut found = Vec::new();
+    for name in names {
+        let name = name?;
+        if ours.contains(&name.as_str()) {
+            found.push(name);
+        }
+    }
+    Ok(found)
+}
+
+/// The tables the schema creates, read from its DDL.
+pub fn table_names() -> Vec<&'static str> {
+    SCHEMA_SQL
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("CREATE TABLE IF NOT EXISTS "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect()
+}
