@@ -250,12 +250,20 @@ fn handshake_responses() {
         .map(|r| {
             assert_eq!(int(&r["msg_type"]), 10);
             assert_eq!(text(&r["msg_name"]), "node_id_handshake");
-            ["id", "frame", "time_usec", "srcip", "srcport", "dstip", "dstport"]
-                .iter()
-                .chain(&["extensions", "size", "time"])
-                .map(|c| value_text(&r[*c]))
-                .collect::<Vec<_>>()
-                .join("|")
+            [
+                "id",
+                "frame",
+                "time_usec",
+                "srcip",
+                "srcport",
+                "dstip",
+                "dstport",
+            ]
+            .iter()
+            .chain(&["extensions", "size", "time"])
+            .map(|c| value_text(&r[*c]))
+            .collect::<Vec<_>>()
+            .join("|")
         })
         .collect();
     assert_eq!(got, want);
@@ -380,7 +388,10 @@ fn packet_of_open_block() {
         assert_eq!(got, want, "{sql}");
     }
     let p = plan(&conn, &sql);
-    assert!(p.contains("SEARCH O USING INDEX block_open_hash (hash=?)"), "{p}");
+    assert!(
+        p.contains("SEARCH O USING INDEX block_open_hash (hash=?)"),
+        "{p}"
+    );
     assert!(p.contains("SEARCH P USING INTEGER PRIMARY KEY"), "{p}");
 }
 
@@ -413,7 +424,10 @@ fn telemetry_node_ids_and_senders() {
             let has_id = match &r[0] {
                 Value::Null => false,
                 Value::Text(id) => {
-                    assert!(nodes.contains(id), "node id {id} is none of the generator's");
+                    assert!(
+                        nodes.contains(id),
+                        "node id {id} is none of the generator's"
+                    );
                     true
                 }
                 other => panic!("nodeid {other:?}"),
@@ -558,27 +572,29 @@ fn ends_of_bootstrap_streams() {
         })
         .collect();
     assert_eq!(want.len(), 9);
-    let got: Vec<(i64, String, String, bool)> =
-        named(&conn, "select * from connection where event like 'end of %'")
-            .iter()
-            .map(|r| {
-                let detail = text(&r["detail"]);
-                let (counts, rest) = match detail.split_once("; ") {
-                    Some((c, r)) => (c.to_string(), Some(r.to_string())),
-                    None => (detail.clone(), None),
-                };
-                if let Some(rest) = &rest {
-                    assert!(rest.starts_with("no terminator"), "{detail}");
-                }
-                assert_eq!(int(&r["closed"]), 0);
-                (
-                    int(&r["message_id"]),
-                    text(&r["event"]),
-                    counts,
-                    rest.is_none(),
-                )
-            })
-            .collect();
+    let got: Vec<(i64, String, String, bool)> = named(
+        &conn,
+        "select * from connection where event like 'end of %'",
+    )
+    .iter()
+    .map(|r| {
+        let detail = text(&r["detail"]);
+        let (counts, rest) = match detail.split_once("; ") {
+            Some((c, r)) => (c.to_string(), Some(r.to_string())),
+            None => (detail.clone(), None),
+        };
+        if let Some(rest) = &rest {
+            assert!(rest.starts_with("no terminator"), "{detail}");
+        }
+        assert_eq!(int(&r["closed"]), 0);
+        (
+            int(&r["message_id"]),
+            text(&r["event"]),
+            counts,
+            rest.is_none(),
+        )
+    })
+    .collect();
     assert_eq!(got, want);
 }
 
@@ -665,7 +681,10 @@ fn one_connection_by_flow_key() {
     );
     assert_eq!(packet_keys, vec![vec![Value::Integer(key)]]);
     let p = plan(&conn, &sql);
-    assert!(p.contains("USING INDEX connection_flowkey (flowkey=?)"), "{p}");
+    assert!(
+        p.contains("USING INDEX connection_flowkey (flowkey=?)"),
+        "{p}"
+    );
 }
 
 #[test]
