@@ -18,6 +18,35 @@ use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+/// The original README's example queries, character for character. The tests run these
+/// texts, with only a literal value replaced where the original's value does not occur
+/// in the sample (`original`), and the README must list them as they are.
+const ORIGINAL: [&str; 10] = [
+    "select count(*), msg_type from packet group by msg_type",
+    "select vote_count, count(*) from vote where vbh group by vote_count order by vote_count",
+    "select * from packet where msg_type = 0x0a and extensions & 2",
+    "select count(*) from vote where hashes like '%8EB7%'",
+    "select P.* from block_open O inner join packet P on P.id = O.packet_id where O.hash = '09A2…E281'",
+    "select telemetry.nodeid, packet.srcip from telemetry, packet where telemetry.packet_id = packet.id and srcip not like '192.168.%' limit 200",
+    "select * from connection where closed and time >= '2020-08-22 21:30:00'",
+    "select req.id, count(*) from frontier_request req, frontier_response res where res.frontier_request_id = req.id group by req.id",
+    "select * from connection where event like 'end of %'",
+    "select * from connection where flowkey = 4117868068",
+];
+
+/// Original query `n` (from 1), with the literal `from` (which must be in it) replaced by
+/// `to`, a value of the sample taken from its truth.
+fn original(n: usize, replace: Option<(&str, &str)>) -> String {
+    let q = ORIGINAL[n - 1];
+    match replace {
+        None => q.to_string(),
+        Some((from, to)) => {
+            assert_eq!(q.matches(from).count(), 1, "{from} in {q}");
+            q.replace(from, to)
+        }
+    }
+}
+
 const FIXTURE: &str = "sample.pcapng";
 /// The seed tests/fixtures/generate.sh gives the sample preset (its node id keys).
 const SAMPLE_SEED: u64 = 3;
@@ -178,7 +207,7 @@ fn count_per_msg_type() {
     for m in &t.messages {
         *want.entry(i64::from(m.msg_type)).or_default() += 1;
     }
-    let sql = "select count(*), msg_type from packet group by msg_type";
+    let sql = &original(1, None);
     let got: BTreeMap<i64, i64> = rows(&conn, sql)
         .iter()
         .map(|r| (int(&r[1]), int(&r[0])))
@@ -206,13 +235,10 @@ fn vote_count_histogram() {
             }
         }
     }
-    let got: Vec<(i64, i64)> = rows(
-        &conn,
-        "select vote_count, count(*) from vote where vbh group by vote_count order by vote_count",
-    )
-    .iter()
-    .map(|r| (int(&r[0]), int(&r[1])))
-    .collect();
+    let got: Vec<(i64, i64)> = rows(&conn, &original(2, None))
+        .iter()
+        .map(|r| (int(&r[0]), int(&r[1])))
+        .collect();
     assert_eq!(got, want.into_iter().collect::<Vec<_>>());
     // Large votes (V26 v2 header count) are counted in full, not cut at 15.
     assert!(got.iter().any(|&(n, _)| n == 200), "{got:?}");
@@ -244,7 +270,7 @@ fn handshake_responses() {
             )
         })
         .collect();
-    let sql = "select * from packet where msg_type = 0x0a and extensions & 2";
+    let sql = &original(3, None);
     let got: Vec<String> = named(&conn, sql)
         .iter()
         .map(|r| {
@@ -329,8 +355,7 @@ fn votes_with_hash_fragment() {
             .filter(|l| l.iter().any(|h| h.contains(&frag)))
             .count() as i64;
         assert!(want >= 1);
-        // The original: select count(*) from vote where hashes like '%8EB7%'
-        let sql = format!("select count(*) from vote where hashes like '%{frag}%'");
+        let sql = original(4, Some(("8EB7", &frag)));
         assert_eq!(int(&scalar(&conn, &sql)), want, "{sql}");
     }
 }
@@ -361,11 +386,7 @@ fn packet_of_open_block() {
     assert_eq!(carriers.len(), 13);
     let mut sql = String::new();
     for (hash, ids) in &carriers {
-        // The original: ... where O.hash = '09A2…E281'
-        sql = format!(
-            "select P.* from block_open O inner join packet P on P.id = O.packet_id \
-             where O.hash = '{hash}'"
-        );
+        sql = original(5, Some(("09A2…E281", hash)));
         let got: Vec<String> = named(&conn, &sql)
             .iter()
             .map(|r| {
@@ -416,8 +437,7 @@ fn telemetry_node_ids_and_senders() {
         .filter(|m| !m.src_ip.starts_with("192.168."))
         .map(|m| (m.size > 0, m.src_ip.clone()))
         .collect();
-    let sql = "select telemetry.nodeid, packet.srcip from telemetry, packet \
-               where telemetry.packet_id = packet.id and srcip not like '192.168.%' limit 200";
+    let sql = &original(6, None);
     let mut got: Vec<(bool, String)> = rows(&conn, sql)
         .iter()
         .map(|r| {
@@ -480,8 +500,7 @@ fn closed_connections_after_a_time() {
             want.push(format!("{event}|{}|{}|{}|{}", s.0, s.1, d.0, d.1));
         }
     }
-    // The original: select * from connection where closed and time >= '2020-08-22 21:30:00'
-    let sql = format!("select * from connection where closed and time >= '{since}'");
+    let sql = original(7, Some(("2020-08-22 21:30:00", &since)));
     let got_rows = named(&conn, &sql);
     let got: Vec<String> = got_rows
         .iter()
@@ -542,8 +561,7 @@ fn frontier_entries_per_request() {
     assert!(!want.is_empty());
     // frontier_reqs without an answer (the sample sends some over UDP) are not listed.
     assert!(t.counts["frontier_req"] as usize > want.len());
-    let sql = "select req.id, count(*) from frontier_request req, frontier_response res \
-               where res.frontier_request_id = req.id group by req.id";
+    let sql = &original(8, None);
     let got: Vec<(i64, i64)> = rows(&conn, sql)
         .iter()
         .map(|r| (int(&r[0]), int(&r[1])))
@@ -572,29 +590,26 @@ fn ends_of_bootstrap_streams() {
         })
         .collect();
     assert_eq!(want.len(), 9);
-    let got: Vec<(i64, String, String, bool)> = named(
-        &conn,
-        "select * from connection where event like 'end of %'",
-    )
-    .iter()
-    .map(|r| {
-        let detail = text(&r["detail"]);
-        let (counts, rest) = match detail.split_once("; ") {
-            Some((c, r)) => (c.to_string(), Some(r.to_string())),
-            None => (detail.clone(), None),
-        };
-        if let Some(rest) = &rest {
-            assert!(rest.starts_with("no terminator"), "{detail}");
-        }
-        assert_eq!(int(&r["closed"]), 0);
-        (
-            int(&r["message_id"]),
-            text(&r["event"]),
-            counts,
-            rest.is_none(),
-        )
-    })
-    .collect();
+    let got: Vec<(i64, String, String, bool)> = named(&conn, &original(9, None))
+        .iter()
+        .map(|r| {
+            let detail = text(&r["detail"]);
+            let (counts, rest) = match detail.split_once("; ") {
+                Some((c, r)) => (c.to_string(), Some(r.to_string())),
+                None => (detail.clone(), None),
+            };
+            if let Some(rest) = &rest {
+                assert!(rest.starts_with("no terminator"), "{detail}");
+            }
+            assert_eq!(int(&r["closed"]), 0);
+            (
+                int(&r["message_id"]),
+                text(&r["event"]),
+                counts,
+                rest.is_none(),
+            )
+        })
+        .collect();
     assert_eq!(got, want);
 }
 
@@ -613,8 +628,7 @@ fn one_connection_by_flow_key() {
     let ip = |e: &Endpoint| (e.0.parse::<IpAddr>().unwrap(), e.1);
     let key = flow_key_tcp(ip(a), ip(b));
     assert_eq!(key, flow_key_tcp(ip(b), ip(a)));
-    // The original: select * from connection where flowkey = 4117868068
-    let sql = format!("select * from connection where flowkey = {key}");
+    let sql = original(10, Some(("4117868068", &key.to_string())));
     let got = named(&conn, &sql);
     for r in &got {
         assert!(same_pair(r, a, b), "{r:?}");
@@ -692,4 +706,17 @@ fn utc_formatting_is_right() {
     assert_eq!(utc(0), "1970-01-01 00:00:00.000000");
     assert_eq!(utc(1_700_000_000_064_708), "2023-11-14 22:13:20.064708");
     assert_eq!(utc(951_782_400_000_001), "2000-02-29 00:00:00.000001");
+}
+
+/// The README lists the original queries as they are (in its Persistent tables section).
+#[test]
+fn readme_lists_the_original_queries() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let section = readme
+        .split("\n## Persistent tables")
+        .nth(1)
+        .expect("README has a Persistent tables section");
+    for q in ORIGINAL {
+        assert!(section.contains(q), "README does not list: {q}");
+    }
 }
