@@ -44,21 +44,30 @@ if nm -C target/release/libnanocap.so | grep -q 'nanocap::synth'; then
     exit 1
 fi
 
-# Hosts the integration tests drive when present: Datasette in a venv of Debian's
-# Python, better-sqlite3 for examples/node. Without them those tests count as skipped.
-echo "== test hosts (Datasette, Node better-sqlite3)"
+# Hosts the integration tests drive when present: Datasette and DuckDB (with its
+# sqlite_scanner extension) in a venv of Debian's Python, better-sqlite3 for
+# examples/node. Without them those tests count as skipped.
+echo "== test hosts (Datasette, DuckDB, Node better-sqlite3)"
 venv=target/venv
-if [ ! -x "$venv/bin/datasette" ]; then
-    if ! /usr/bin/python3 -m venv --help >/dev/null 2>&1; then
-        sudo=""
-        [ "$(id -u)" -eq 0 ] || sudo="sudo"
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+duckdb_ok() { "$venv/bin/python" -c 'import duckdb, duckdb_extension_sqlite_scanner' >/dev/null 2>&1; }
+if [ ! -x "$venv/bin/datasette" ] || ! duckdb_ok; then
+    if [ ! -x "$venv/bin/python" ]; then
+        if ! /usr/bin/python3 -m venv --help >/dev/null 2>&1; then
+            sudo=""
+            [ "$(id -u)" -eq 0 ] || sudo="sudo"
+            $sudo apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+        fi
+        /usr/bin/python3 -m venv "$venv" || echo "could not create $venv"
     fi
-    /usr/bin/python3 -m venv "$venv" && "$venv/bin/pip" install -q datasette ||
+    # `python -m pip`, not bin/pip: a copied venv keeps its old path in bin/pip's #! line.
+    [ -x "$venv/bin/datasette" ] || "$venv/bin/python" -m pip install -q datasette ||
         echo "could not install Datasette: its test will be skipped"
+    duckdb_ok || "$venv/bin/python" -m pip install -q duckdb duckdb-extension-sqlite-scanner ||
+        echo "could not install DuckDB: its test will be skipped"
 fi
 [ -x "$venv/bin/datasette" ] && export NANOCAP_DATASETTE="$PWD/$venv/bin/datasette"
+duckdb_ok && export NANOCAP_DUCKDB_PYTHON="$PWD/$venv/bin/python"
 if command -v npm >/dev/null && [ ! -d examples/node/node_modules/better-sqlite3 ]; then
     (cd examples/node && timeout 600 npm install --no-audit --no-fund --loglevel=error) ||
         echo "npm install failed: the Node example's test will be skipped"
