@@ -88,6 +88,10 @@ CREATE TABLE IF NOT EXISTS connection (
     dst_node_id TEXT
 );
 CREATE INDEX IF NOT EXISTS connection_flowkey ON connection (flowkey);
+-- Partial indexes for the two common questions about connections: which closed after a
+-- time, and where the bootstrap streams ended (the table has a row per TCP message).
+CREATE INDEX IF NOT EXISTS connection_closed_time ON connection (time) WHERE closed;
+CREATE INDEX IF NOT EXISTS connection_stream_end ON connection (event) WHERE event LIKE 'end of %';
 
 -- nano_keepalive_peers: all 8 slots of every keepalive.
 CREATE TABLE IF NOT EXISTS keepalive_host (
