@@ -423,3 +423,267 @@ impl<S: FrameSource> FrameSource for FilteredSource<S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// IPv4 + UDP from `sport` to `dport` with `payload` bytes.
+    fn ipv4_udp(sport: u16, dport: u16, payload: usize) -> Vec<u8> {
+        let total = (20 + 8 + payload) as u16;
+        let mut p = vec![
+            0x45, 0, 0, 0, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        p[2..4].copy_from_slice(&total.to_be_bytes());
+        p.extend_from_slice(&sport.to_be_bytes());
+        p.extend_from_slice(&dport.to_be_bytes());
+        p.extend_from_slice(&(8 + payload as u16).to_be_bytes());
+        p.extend_from_slice(&[0, 0]);
+        p.resize(usize::from(total), 0xab);
+        p
+    }
+
+    fn ipv6_udp(sport: u16, dport: u16) -> Vec<u8> {
+        let mut p = vec![0x60, 0, 0, 0, 0, 8, 17, 64];
+        p.extend_from_slice(&[0xfd; 16]);
+        p.extend_from_slice(&[0xfe; 16]);
+        p.extend_from_slice(&sport.to_be_bytes());
+        p.extend_from_slice(&dport.to_be_bytes());
+        p.extend_from_slice(&[0, 8, 0, 0]);
+        p
+    }
+
+    fn ethernet(ip: &[u8], ethertype: u16) -> Vec<u8> {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(ip);
+        f
+    }
+
+    fn vlan(ip: &[u8]) -> Vec<u8> {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x81, 0, 0, 5, 0x08, 0];
+        f.extend_from_slice(ip);
+        f
+    }
+
+    fn family(af: [u8; 4], ip: &[u8]) -> Vec<u8> {
+        let mut f = af.to_vec();
+        f.extend_from_slice(ip);
+        f
+    }
+
+    #[test]
+    fn bad_expressions_are_errors_with_libpcaps_message() {
+        let e = BpfFilter::new("port x").unwrap_err();
+        assert_eq!(e.to_string(), "bad filter 'port x': unknown port 'x'");
+        let e = BpfFilter::new("udp and and").unwrap_err();
+        assert!(
+            e.to_string().starts_with("bad filter 'udp and and': "),
+            "{e}"
+        );
+        assert!(e.message.contains("syntax error"), "{e}");
+        let e = BpfFilter::new("udp\0").unwrap_err();
+        assert!(e.message.contains("NUL"), "{e}");
+        // Valid for some link type nanocap reads: not an error here.
+        assert!(BpfFilter::new("vlan and udp").is_ok());
+        assert!(BpfFilter::new("ether host 1:2:3:4:5:6").is_ok());
+        // Can never match: a filter that drops everything, not an error.
+        let mut f = BpfFilter::new("ip and ip6").unwrap();
+        assert_eq!(
+            f.judge(1, &ethernet(&ipv4_udp(1, 2, 4), 0x0800)),
+            Verdict::Drop
+        );
+    }
+
+    #[test]
+    fn a_pcap_files_link_type_can_be_required() {
+        let mut f = BpfFilter::new("vlan and udp").unwrap();
+        assert!(f.require(linktype::ETHERNET).is_ok());
+        let e = f.require(linktype::RAW).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "bad filter 'vlan and udp': no VLAN support for Raw IP (the file's link type is 12 (RAW))"
+        );
+        let e = BpfFilter::new("udp").unwrap().require(9999).unwrap_err();
+        assert!(e.message.contains("unknown data link type 9999"), "{e}");
+    }
+
+    #[test]
+    fn link_types_are_judged_as_the_link_layer_reads_them() {
+        let ip4 = ipv4_udp(7075, 7075, 10);
+        let ip6 = ipv6_udp(7075, 40000);
+        let frames: Vec<(u32, Vec<u8>)> = vec![
+            (linktype::ETHERNET, ethernet(&ip4, 0x0800)),
+            (linktype::ETHERNET, ethernet(&ip6, 0x86dd)),
+            (linktype::RAW, ip4.clone()),
+            (linktype::RAW_12, ip6.clone()),
+            (linktype::RAW_14, ip4.clone()),
+            (linktype::IPV4, ip4.clone()),
+            (linktype::IPV6, ip6.clone()),
+            // BSD loopback in either byte order, IPv6 with the BSDs' and macOS' values.
+            (linktype::NULL, family(2u32.to_le_bytes(), &ip4)),
+            (linktype::NULL, family(2u32.to_be_bytes(), &ip4)),
+            (linktype::NULL, family(24u32.to_le_bytes(), &ip6)),
+            (linktype::NULL, family(30u32.to_be_bytes(), &ip6)),
+            (linktype::LOOP, family(28u32.to_be_bytes(), &ip6)),
+            // OpenBSD loopback under the old raw number.
+            (linktype::RAW_12, family(2u32.to_be_bytes(), &ip4)),
+        ];
+        let mut udp = BpfFilter::new("udp port 7075").unwrap();
+        let mut none = BpfFilter::new("udp port 7076").unwrap();
+        for (i, (lt, data)) in frames.iter().enumerate() {
+            assert_eq!(udp.judge(*lt, data), Verdict::Pass, "frame {i} (link {lt})");
+            assert_eq!(
+                none.judge(*lt, data),
+                Verdict::Drop,
+                "frame {i} (link {lt})"
+            );
+        }
+        let mut v6 = BpfFilter::new("ip6").unwrap();
+        assert_eq!(v6.judge(linktype::NULL, &frames[9].1), Verdict::Pass);
+        assert_eq!(v6.judge(linktype::NULL, &frames[7].1), Verdict::Drop);
+        // libpcap's own rule: a VLAN tag hides the IP header from `udp`.
+        let tagged = vlan(&ip4);
+        assert_eq!(udp.judge(linktype::ETHERNET, &tagged), Verdict::Drop);
+        let mut tagged_udp = BpfFilter::new("vlan and udp").unwrap();
+        assert_eq!(tagged_udp.judge(linktype::ETHERNET, &tagged), Verdict::Pass);
+    }
+
+    #[test]
+    fn a_cut_frame_is_judged_on_its_captured_bytes() {
+        let whole = ethernet(&ipv4_udp(7075, 7075, 200), 0x0800);
+        // Cut inside the UDP header: the protocol byte is there, the ports are not.
+        let cut = &whole[..14 + 20 + 1];
+        let mut udp = BpfFilter::new("udp").unwrap();
+        let mut port = BpfFilter::new("udp port 7075").unwrap();
+        let mut long = BpfFilter::new("greater 100").unwrap();
+        assert_eq!(udp.judge(1, cut), Verdict::Pass);
+        assert_eq!(port.judge(1, cut), Verdict::Drop);
+        assert_eq!(port.judge(1, &whole), Verdict::Pass);
+        // `greater` compares with the captured length.
+        assert_eq!(long.judge(1, &whole), Verdict::Pass);
+        assert_eq!(long.judge(1, cut), Verdict::Drop);
+    }
+
+    /// Frames from a list; `per_call` of them handed over per `next`, anomalies where
+    /// the data is `None`.
+    struct ListSource {
+        frames: Vec<(u32, Option<Vec<u8>>)>,
+        at: usize,
+        per_call: usize,
+    }
+
+    impl FrameSource for ListSource {
+        fn next(&mut self, visit: &mut dyn FnMut(&Frame<'_>)) -> ReadOutcome {
+            let mut handed = 0;
+            while handed < self.per_call && self.at < self.frames.len() {
+                let number = self.at as u64 + 1;
+                let (link_type, data) = &self.frames[self.at];
+                let Some(data) = data else {
+                    if handed > 0 {
+                        break;
+                    }
+                    self.at += 1;
+                    return ReadOutcome::Anomaly {
+                        anomaly: SourceAnomaly {
+                            frame: number,
+                            time_usec: 0,
+                            kind: AnomalyKind::BadRecord,
+                            detail: "bad".into(),
+                        },
+                        fatal: false,
+                    };
+                };
+                self.at += 1;
+                handed += 1;
+                visit(&Frame {
+                    number,
+                    time_usec: number as i64,
+                    link_type: *link_type,
+                    data,
+                    orig_len: data.len() as u32,
+                });
+            }
+            if handed > 0 {
+                ReadOutcome::Frame
+            } else {
+                ReadOutcome::End
+            }
+        }
+    }
+
+    /// (frame numbers passed, anomalies (frame, kind)) until the end.
+    fn drain(source: &mut impl FrameSource) -> (Vec<u64>, Vec<(u64, &'static str)>) {
+        let (mut passed, mut anomalies) = (Vec::new(), Vec::new());
+        loop {
+            match source.next(&mut |f| passed.push(f.number)) {
+                ReadOutcome::Frame | ReadOutcome::Idle => {}
+                ReadOutcome::Anomaly { anomaly, .. } => {
+                    anomalies.push((anomaly.frame, anomaly.kind.as_str()))
+                }
+                ReadOutcome::End => return (passed, anomalies),
+            }
+        }
+    }
+
+    #[test]
+    fn the_filtered_source_keeps_frame_numbers_and_counts_what_it_leaves_out() {
+        let keep = ipv4_udp(7075, 7075, 4);
+        let other = ipv4_udp(53, 53, 4);
+        let frames = vec![
+            (linktype::ETHERNET, Some(ethernet(&other, 0x0800))), // 1 dropped
+            (linktype::ETHERNET, Some(ethernet(&keep, 0x0800))),  // 2 kept
+            (linktype::RAW, Some(keep.clone())),                  // 3 kept
+            (linktype::ETHERNET, None),                           // 4 unusable record
+            (9999, Some(keep.clone())),                           // 5 unknown link type
+            (linktype::RAW, Some(other.clone())),                 // 6 dropped
+            (9999, Some(keep.clone())),                           // 7 unknown, reported once
+            (linktype::IPV4, Some(keep.clone())),                 // 8 kept
+        ];
+        for per_call in [1, 3] {
+            let inner = ListSource {
+                frames: frames.clone(),
+                at: 0,
+                per_call,
+            };
+            let mut source = FilteredSource::new(inner, BpfFilter::new("port 7075").unwrap());
+            let (passed, anomalies) = drain(&mut source);
+            assert_eq!(passed, [2, 3, 8], "per_call {per_call}");
+            assert_eq!(
+                anomalies,
+                [(4, "bad_record"), (5, "filter_not_applicable")],
+                "per_call {per_call}"
+            );
+            assert_eq!(source.filtered_frames(), Some(4));
+            assert_eq!(source.frames_read(), Some(8));
+        }
+        let inner = ListSource {
+            frames,
+            at: 0,
+            per_call: 1,
+        };
+        let mut source = FilteredSource::unfiltered(inner);
+        let (passed, anomalies) = drain(&mut source);
+        assert_eq!(passed, [1, 2, 3, 5, 6, 7, 8]);
+        assert_eq!(anomalies, [(4, "bad_record")]);
+        assert_eq!(
+            (source.filtered_frames(), source.frames_read()),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn the_notice_names_the_expression_the_link_type_and_libpcaps_reason() {
+        let mut f = BpfFilter::new("vlan and udp").unwrap();
+        let frame = ipv4_udp(1, 2, 0);
+        let Verdict::NotApplicable(why) = f.judge(linktype::RAW, &frame) else {
+            panic!("expected a notice");
+        };
+        assert!(
+            why.starts_with("the filter 'vlan and udp' cannot be applied to link type 12 (RAW): no VLAN support for Raw IP"),
+            "{why}"
+        );
+        assert_eq!(f.judge(linktype::RAW, &frame), Verdict::Drop);
+        assert_eq!(f.judge(linktype::RAW_14, &frame), Verdict::Drop);
+    }
+}
