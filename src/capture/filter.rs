@@ -212,19 +212,19 @@ impl BpfFilter {
             last: 0,
             scratch: Vec::new(),
         };
+        let mut first_error = None;
         for &dlt in KNOWN_DLTS {
             let i = filter.program_for(dlt);
-            if filter.programs[i].program.is_ok() {
-                return Ok(filter);
+            match &filter.programs[i].program {
+                Ok(_) => return Ok(filter),
+                Err(m) => {
+                    first_error.get_or_insert_with(|| m.clone());
+                }
             }
         }
-        let message = match &filter.programs[0].program {
-            Err(m) => m.clone(),
-            Ok(_) => unreachable!("checked above"),
-        };
         Err(FilterError {
             expression: filter.expression,
-            message,
+            message: first_error.unwrap_or_default(),
         })
     }
 
