@@ -198,6 +198,10 @@ pub enum AnomalyKind {
     TcpUnframed,
     TcpOverflow,
     TcpEvicted,
+    // Filtering.
+    /// The BPF filter cannot be compiled for a link type met in the capture: its
+    /// frames are left out.
+    FilterNotApplicable,
 }
 
 impl AnomalyKind {
@@ -226,6 +230,7 @@ impl AnomalyKind {
             AnomalyKind::TcpUnframed => "tcp_unframed",
             AnomalyKind::TcpOverflow => "tcp_overflow",
             AnomalyKind::TcpEvicted => "tcp_evicted",
+            AnomalyKind::FilterNotApplicable => "filter_not_applicable",
         }
     }
 }

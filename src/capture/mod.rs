@@ -8,6 +8,7 @@
 pub mod cookies;
 pub mod defrag;
 pub mod event;
+pub mod filter;
 pub mod flow;
 pub mod ip;
 pub mod link;

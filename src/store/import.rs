@@ -4,6 +4,7 @@
 
 use super::status;
 use super::writer::{open_database, pipeline_options, EndReason, RunInfo, Writer};
+use crate::capture::filter::{BpfFilter, FilteredSource};
 use crate::capture::source::FileSource;
 use crate::capture::Pipeline;
 use crate::config::CaptureOptions;
@@ -63,16 +64,22 @@ fn open_capture(path: &Path, count: Arc<AtomicU64>) -> Result<(FileSource, u64),
     Ok((source, total))
 }
 
-/// The BPF filter hook. Filtering is a frame-source wrapper another change adds;
-/// until then a filter is refused rather than silently ignored.
-fn apply_filter(source: FileSource, filter: Option<&str>) -> Result<FileSource, String> {
-    match filter {
-        None => Ok(source),
-        Some(f) => Err(format!(
-            "filter not supported yet: '{f}' (import without \"filter\", or filter the file \
-             first, e.g. with tcpdump -r IN -w OUT 'FILTER')"
-        )),
+/// The import's frame source: filtered when the options give a filter. A bad
+/// expression is an error before anything is written (no run is recorded); so is one
+/// that cannot apply to a pcap file's one link type. In a pcapng, a link type it
+/// cannot apply to is an anomaly and its frames are left out (`capture::filter`).
+fn apply_filter(
+    source: FileSource,
+    filter: Option<&str>,
+) -> Result<FilteredSource<FileSource>, String> {
+    let Some(expression) = filter else {
+        return Ok(FilteredSource::unfiltered(source));
+    };
+    let mut filter = BpfFilter::new(expression).map_err(|e| e.to_string())?;
+    if let Some(link_type) = source.link_type() {
+        filter.require(link_type).map_err(|e| e.to_string())?;
     }
+    Ok(FilteredSource::new(source, filter))
 }
 
 /// Imports `capture` into the database file `db_path`, through a connection of its
@@ -145,7 +152,15 @@ pub fn import(
     };
     let run_id = writer.run_id;
     let bytes_read = count.load(Ordering::Relaxed);
-    let stored = writer.finish(pipeline.stats(), &reason, bytes_read, max_size)?;
+    let mut stats = pipeline.stats().clone();
+    let source = pipeline.source_mut();
+    // Filtered: `frames` still counts every record of the file, and the frames
+    // left out are counted apart.
+    if let Some(frames) = source.frames_read() {
+        stats.frames = frames;
+    }
+    writer.filtered_frames = source.filtered_frames();
+    let stored = writer.finish(&stats, &reason, bytes_read, max_size)?;
     status::update(|s| {
         s.bytes_read = bytes_read;
         s.messages = stored.messages;

@@ -113,6 +113,8 @@ pub struct Writer<'c> {
     last_commit: Instant,
     max_bytes: Option<u64>,
     in_tx: bool,
+    /// Frames a filter left out (`capture_stats.filtered_frames`); `None`: no filter.
+    pub filtered_frames: Option<u64>,
 }
 
 /// What the pipeline must produce for the writer with these options.
@@ -307,6 +309,7 @@ impl<'c> Writer<'c> {
             last_commit: Instant::now(),
             max_bytes,
             in_tx: false,
+            filtered_frames: None,
         })
     }
 
@@ -454,21 +457,24 @@ impl<'c> Writer<'c> {
         }
         let run_id = self.run_id;
         let stored = self.stored;
+        let filtered_frames = self.filtered_frames.map(|n| n as i64);
         let db = self.db;
         (|| -> rusqlite::Result<()> {
             db.execute_batch("BEGIN IMMEDIATE")?;
             let cols = StatsDef::columns();
             let names: Vec<String> = cols.iter().map(|c| format!("\"{}\"", c.name)).collect();
-            let marks: Vec<String> = (0..cols.len()).map(|i| format!("?{}", i + 3)).collect();
+            let marks: Vec<String> = (0..cols.len()).map(|i| format!("?{}", i + 4)).collect();
             let mut stmt = db.prepare(&format!(
-                "INSERT INTO capture_stats (run_id, time, {}) VALUES (?1, ?2, {})",
+                "INSERT INTO capture_stats (run_id, time, filtered_frames, {}) \
+                 VALUES (?1, ?2, ?3, {})",
                 names.join(", "),
                 marks.join(", ")
             ))?;
             stmt.raw_bind_parameter(1, run_id)?;
             stmt.raw_bind_parameter(2, now_text())?;
+            stmt.raw_bind_parameter(3, filtered_frames)?;
             for i in 0..cols.len() {
-                stmt.raw_bind_parameter(i + 3, StatsDef::value(stats, i))?;
+                stmt.raw_bind_parameter(i + 4, StatsDef::value(stats, i))?;
             }
             stmt.raw_execute()?;
             db.execute(

@@ -40,7 +40,8 @@ pub struct SourceAnomaly {
     pub frame: u64,
     /// Time of the last good record.
     pub time_usec: i64,
-    /// For files: TruncatedRecord, RecordTooLarge, BadRecord or ReadError.
+    /// For files: TruncatedRecord, RecordTooLarge, BadRecord or ReadError;
+    /// FilterNotApplicable from a `filter::FilteredSource`.
     pub kind: AnomalyKind,
     pub detail: String,
 }
@@ -194,6 +195,15 @@ impl FileSource {
             at: Position::default(),
             done: false,
         })
+    }
+
+    /// The link type of every frame, when the format gives it before the first one
+    /// (pcap); `None` for pcapng, whose interfaces come with its blocks.
+    pub fn link_type(&self) -> Option<u32> {
+        match &self.format {
+            Format::Pcap(f) => Some(f.link_type()),
+            Format::PcapNg(_) => None,
+        }
     }
 
     /// Records read so far (packet records, including unusable ones).

@@ -25,6 +25,10 @@ impl PcapFile {
         })
     }
 
+    pub(super) fn link_type(&self) -> u32 {
+        self.link_type
+    }
+
     pub(super) fn next(
         &mut self,
         at: &mut Position,

@@ -736,7 +736,10 @@ fn bad_options_are_errors_and_write_nothing() {
         (r#"{"bogus": 1}"#, "bogus"),
         (r#"{"block_details": "yes"}"#, "line 1 column"),
         (r#"{"block_details": tru"#, "line 1"),
-        (r#"{"filter": "tcp port 7075"}"#, "filter not supported yet"),
+        (
+            r#"{"filter": "port x"}"#,
+            "bad filter 'port x': unknown port",
+        ),
     ] {
         let e = import(&conn, &capture, Some(options))
             .unwrap_err()
