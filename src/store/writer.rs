@@ -107,6 +107,8 @@ pub struct Writer<'c> {
     /// Contents found so far for the current event: (linking table, table, id).
     contents: Vec<(&'static str, &'static str, i64)>,
     pub stored: Stored,
+    /// `stored` as of the last commit: what a failed batch falls back to.
+    committed: Stored,
     /// A `truncated_record` anomaly was stored.
     pub truncated: bool,
     rows_since_commit: u64,
@@ -304,6 +306,7 @@ impl<'c> Writer<'c> {
             msg_name_col,
             contents: Vec::new(),
             stored: Stored::default(),
+            committed: Stored::default(),
             truncated: false,
             rows_since_commit: 0,
             last_commit: Instant::now(),
@@ -418,8 +421,11 @@ impl<'c> Writer<'c> {
     /// Commits what is pending; `Ok(true)` when the database reached its size limit.
     pub fn commit(&mut self) -> rusqlite::Result<bool> {
         if self.in_tx {
+            // A failed COMMIT (disk full) may leave the transaction open or rolled
+            // back by SQLite: `finish` tells which from the connection itself.
             self.db.execute_batch("COMMIT")?;
             self.in_tx = false;
+            self.committed = self.stored;
         }
         self.rows_since_commit = 0;
         self.last_commit = Instant::now();
@@ -447,13 +453,21 @@ impl<'c> Writer<'c> {
         max_size_reached: bool,
     ) -> Result<Stored, String> {
         if self.in_tx {
-            let done = if matches!(reason, EndReason::Error(_)) {
-                self.db.execute_batch("ROLLBACK")
-            } else {
-                self.db.execute_batch("COMMIT")
-            };
             self.in_tx = false;
-            done.map_err(|e| format!("cannot commit the last rows: {e}"))?;
+            if matches!(reason, EndReason::Error(_)) {
+                // After an error the batch is dropped. SQLite may have rolled it
+                // back already (SQLITE_FULL does), so roll back only what is open;
+                // the run then reports what was committed.
+                if !self.db.is_autocommit() {
+                    let _ = self.db.execute_batch("ROLLBACK");
+                }
+                self.stored = self.committed;
+            } else {
+                self.db
+                    .execute_batch("COMMIT")
+                    .map_err(|e| format!("cannot commit the last rows: {e}"))?;
+                self.committed = self.stored;
+            }
         }
         let run_id = self.run_id;
         let stored = self.stored;
@@ -495,7 +509,9 @@ impl<'c> Writer<'c> {
             db.execute_batch("COMMIT")
         })()
         .map_err(|e| {
-            let _ = db.execute_batch("ROLLBACK");
+            if !db.is_autocommit() {
+                let _ = db.execute_batch("ROLLBACK");
+            }
             format!("cannot record the end of run {run_id}: {e}")
         })?;
         Ok(stored)
