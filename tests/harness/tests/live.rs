@@ -422,3 +422,163 @@ fn capture_errors_are_sql_errors() {
         ]]
     );
 }
+
+#[test]
+fn reaching_max_capture_megabytes_stops_the_capture_with_its_flag() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = TempDir::new("live-max");
+    let db = dir.path().join("max.db");
+    let conn = connect_file(&db);
+    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = rx.local_addr().unwrap();
+    let filter = format!("udp port {}", to.port());
+    let Some(_) = start(&conn, &filter, Some(r#"{"max_capture_megabytes": 1}"#)) else {
+        return;
+    };
+    let mut f = Factory::new(Network::Dev, 9);
+    let publish = f.publish(BlockType::State, false).bytes;
+    let t = Instant::now();
+    let mut sent = 0;
+    // About 1 KB of rows per publish: a few thousand pass the 1 MB limit.
+    while t.elapsed() < Duration::from_secs(20) {
+        for _ in 0..200 {
+            tx.send_to(&publish, to).unwrap();
+            sent += 1;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        if json(&conn, "SELECT nano_capture_status()")["capturing"] == false {
+            break;
+        }
+    }
+    let status = json(&conn, "SELECT nano_capture_status()");
+    assert_eq!(
+        status["capturing"], false,
+        "stopped by itself after {sent}: {status}"
+    );
+    assert_eq!(status["max_size_reached"], true, "{status}");
+    assert_eq!(status["end_reason"], "max_size", "{status}");
+    let summary = json(&conn, "SELECT nano_capture_stop()");
+    assert_eq!(summary["end_reason"], "max_size", "{summary}");
+    assert_eq!(summary["max_size_reached"], true, "{summary}");
+    let run = query(
+        &conn,
+        "SELECT end_reason, max_size_reached, messages > 0 FROM runs",
+    )
+    .unwrap();
+    assert_eq!(
+        run,
+        vec![vec![
+            Value::Text("max_size".into()),
+            Value::Integer(1),
+            Value::Integer(1)
+        ]]
+    );
+    assert!(
+        count(
+            &conn,
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+        ) >= 1 << 20
+    );
+    assert!(count(&conn, "SELECT count(*) FROM packet") < sent);
+}
+
+/// A Python host that starts a capture on `lo`, sends `n` keepalives to `port`, says
+/// so, then either exits normally or sleeps until it is killed.
+fn python_capture(
+    db: &std::path::Path,
+    port: u16,
+    n: usize,
+    then_exit: bool,
+) -> Option<std::process::Child> {
+    let script = format!(
+        r#"
+import sqlite3, socket, sys, time
+c = sqlite3.connect({db:?})
+c.enable_load_extension(True)
+c.load_extension({ext:?})
+try:
+    c.execute("SELECT nano_capture_start('lo', 'udp port {port}')").fetchone()
+except sqlite3.OperationalError as e:
+    print("ERROR", e, flush=True)
+    sys.exit(0)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+msg = b'RA' + bytes([0x15, 0x15, 0x14, 0x02]) + bytes(2) + bytes(144)
+for i in range({n}):
+    s.sendto(msg, ('127.0.0.1', {port}))
+print("SENT", flush=True)
+time.sleep(0.2)
+if not {then_exit}:
+    time.sleep(60)
+"#,
+        db = db.display().to_string(),
+        ext = extension_path().display().to_string(),
+        then_exit = if then_exit { "True" } else { "False" },
+    );
+    let python = std::path::Path::new("/usr/bin/python3");
+    if !python.exists() {
+        skip("no /usr/bin/python3");
+        return None;
+    }
+    Some(
+        std::process::Command::new(python)
+            .arg("-c")
+            .arg(script)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// The first line the child printed.
+fn first_line(child: &mut std::process::Child) -> String {
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    line
+}
+
+#[test]
+fn a_normal_exit_flushes_and_sigkill_keeps_what_was_committed() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = TempDir::new("live-exit");
+    let port = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let p = port.local_addr().unwrap().port();
+
+    // Normal exit with the capture running: the exit handler stops it.
+    let db = dir.path().join("exit.db");
+    let Some(mut child) = python_capture(&db, p, 25, true) else {
+        return;
+    };
+    let line = first_line(&mut child);
+    if line.contains("permission denied") {
+        skip(&format!("not allowed to capture on lo: {line}"));
+        let _ = child.wait();
+        return;
+    }
+    assert_eq!(line.trim(), "SENT", "{line}");
+    assert!(child.wait().unwrap().success());
+    let conn = Connection::open(&db).unwrap();
+    assert_eq!(count(&conn, "SELECT count(*) FROM packet"), 25);
+    let run = query(&conn, "SELECT end_reason, messages FROM runs").unwrap();
+    assert_eq!(
+        run,
+        vec![vec![Value::Text("stopped".into()), Value::Integer(25)]]
+    );
+
+    // SIGKILL: no flush, but an intact database with what was committed.
+    let db = dir.path().join("kill.db");
+    let mut child = python_capture(&db, p, 40, false).unwrap();
+    assert_eq!(first_line(&mut child).trim(), "SENT");
+    // Committed at least once a second: 2.5 s is more than enough.
+    std::thread::sleep(Duration::from_millis(2500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let conn = Connection::open(&db).unwrap();
+    assert_eq!(value_text(&scalar(&conn, "PRAGMA integrity_check")), "ok");
+    assert_eq!(count(&conn, "SELECT count(*) FROM packet"), 40);
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM runs WHERE ended IS NULL"),
+        1
+    );
+}
