@@ -316,9 +316,11 @@ impl FrameSource for LiveSource {
             Ok(p) => {
                 self.frames += 1;
                 let ts = p.header.ts;
-                let time_usec = (ts.tv_sec as i64)
+                // time_t and suseconds_t are i64 on 64-bit Linux, narrower elsewhere.
+                #[allow(clippy::useless_conversion)]
+                let time_usec = i64::from(ts.tv_sec)
                     .saturating_mul(1_000_000)
-                    .saturating_add(ts.tv_usec as i64);
+                    .saturating_add(i64::from(ts.tv_usec));
                 self.last_time = time_usec;
                 visit(&Frame {
                     number: self.frames,
