@@ -2,7 +2,9 @@
 //! table definitions of `present` over the capture pipeline. Knows nothing of byte
 //! layouts or value formats.
 
+pub mod capture;
 pub mod import;
+pub mod interfaces;
 pub mod scalar;
 pub mod table;
 
@@ -28,6 +30,11 @@ macro_rules! register_tables {
 pub fn register(db: &Connection) -> Result<()> {
     scalar::register(db)?;
     import::register(db)?;
+    capture::register(db)?;
+    {
+        const MODULE: Module<'static, interfaces::InterfacesTab> = Module::eponymous_only_module();
+        db.create_module("nano_interfaces", &MODULE, None)?;
+    }
     register_tables!(
         db,
         packets::Packets,

@@ -2,6 +2,7 @@
 //! definitions to its tables, and the batched writer that `nano_import` and live
 //! capture share.
 
+pub mod capture;
 pub mod import;
 pub mod schema;
 pub mod status;

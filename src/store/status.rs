@@ -9,10 +9,12 @@ use std::time::Instant;
 static BUSY: AtomicBool = AtomicBool::new(false);
 static STATUS: Mutex<Status> = Mutex::new(Status::new());
 
-/// Progress of the current (or last) import.
+/// Progress of the current (or last) import or live capture.
 #[derive(Debug, Clone)]
 pub struct Status {
     pub importing: bool,
+    /// The current (or last) live capture; `None` before the first.
+    pub capture: Option<CaptureStatus>,
     pub file: Option<String>,
     pub bytes_read: u64,
     pub bytes_total: u64,
@@ -27,6 +29,7 @@ impl Status {
     const fn new() -> Status {
         Status {
             importing: false,
+            capture: None,
             file: None,
             bytes_read: 0,
             bytes_total: 0,
@@ -38,30 +41,67 @@ impl Status {
     }
 }
 
-/// Held while an import runs; dropping it (also on a panic) frees the slot.
+/// The live capture's part of the status (`nano_capture_status()`).
+#[derive(Debug, Clone, Default)]
+pub struct CaptureStatus {
+    pub capturing: bool,
+    pub device: String,
+    pub filter: String,
+    /// Wall-clock start, as the schema's time text (UTC).
+    pub since: String,
+    pub run_id: i64,
+    pub link_type: u32,
+    /// libpcap's counters.
+    pub pcap_received: u64,
+    pub pcap_dropped: u64,
+    pub pcap_if_dropped: u64,
+    /// Frames nanocap dropped because its queue was full.
+    pub queue_dropped: u64,
+    pub queue_depth: u64,
+    pub frames: u64,
+    pub db_size: u64,
+    pub max_size_reached: bool,
+    /// How the capture ended (`runs.end_reason`), once it has.
+    pub end_reason: Option<String>,
+}
+
+/// Held while an import or capture runs; dropping it (also on a panic) frees the
+/// slot.
 pub struct Busy(());
 
 impl Drop for Busy {
     fn drop(&mut self) {
         update(|s| {
             s.importing = false;
+            if let Some(c) = &mut s.capture {
+                c.capturing = false;
+            }
             s.elapsed_ms = s.started.map(|t| t.elapsed().as_millis() as u64);
         });
         BUSY.store(false, Ordering::Release);
     }
 }
 
-/// Takes the process's one writer slot, or says who holds it.
-pub fn begin_import(file: &str, bytes_total: u64) -> Result<Busy, String> {
+fn take_slot() -> Result<(), String> {
     if BUSY
         .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
     {
-        let current = snapshot().file.unwrap_or_default();
+        let s = snapshot();
+        let current = match (&s.capture, s.importing) {
+            (Some(c), false) if c.capturing => format!("capturing on {}", c.device),
+            _ => format!("importing {}", s.file.unwrap_or_default()),
+        };
         return Err(format!(
             "another import or capture is running in this process ({current}); one at a time"
         ));
     }
+    Ok(())
+}
+
+/// Takes the process's one writer slot, or says who holds it.
+pub fn begin_import(file: &str, bytes_total: u64) -> Result<Busy, String> {
+    take_slot()?;
     update(|s| {
         *s = Status {
             importing: true,
@@ -74,6 +114,32 @@ pub fn begin_import(file: &str, bytes_total: u64) -> Result<Busy, String> {
     Ok(Busy(()))
 }
 
+/// Takes the slot for a live capture (the status is filled in once it runs).
+pub fn begin_capture() -> Result<Busy, String> {
+    take_slot()?;
+    Ok(Busy(()))
+}
+
+/// Marks the capture as running, with a fresh status.
+pub fn capture_started(c: CaptureStatus) {
+    update(|s| {
+        *s = Status {
+            capture: Some(c),
+            started: Some(Instant::now()),
+            ..Status::new()
+        }
+    });
+}
+
+/// Updates the capture's part of the status (nothing before the first capture).
+pub fn update_capture(f: impl FnOnce(&mut CaptureStatus)) {
+    update(|s| {
+        if let Some(c) = &mut s.capture {
+            f(c)
+        }
+    });
+}
+
 pub fn update(f: impl FnOnce(&mut Status)) {
     // A panic elsewhere while holding the lock leaves plain counters: still usable.
     let mut s = STATUS.lock().unwrap_or_else(|e| e.into_inner());
@@ -84,14 +150,32 @@ pub fn snapshot() -> Status {
     STATUS.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
-/// `nano_capture_status()`. Live capture is not implemented yet: `capturing` false.
+/// `nano_capture_status()`: the import fields describe the current (or last) import,
+/// the capture fields the current (or last) capture; `messages`, `anomalies` and
+/// `elapsed_ms` belong to whichever of the two ran last.
 pub fn status_json() -> String {
     let s = snapshot();
     let elapsed = s
         .elapsed_ms
         .or_else(|| s.started.map(|t| t.elapsed().as_millis() as u64));
+    let c = s.capture.clone().unwrap_or_default();
+    let seen = s.capture.is_some();
     serde_json::json!({
-        "capturing": false,
+        "capturing": c.capturing,
+        "device": seen.then_some(&c.device),
+        "filter": seen.then_some(&c.filter),
+        "since": seen.then_some(&c.since),
+        "run_id": seen.then_some(c.run_id),
+        "link_type": seen.then_some(c.link_type),
+        "packets_received": c.pcap_received,
+        "packets_dropped": c.pcap_dropped,
+        "packets_if_dropped": c.pcap_if_dropped,
+        "queue_dropped": c.queue_dropped,
+        "queue_depth": c.queue_depth,
+        "frames": c.frames,
+        "db_size": c.db_size,
+        "max_size_reached": c.max_size_reached,
+        "end_reason": c.end_reason,
         "importing": s.importing,
         "file": s.file,
         "bytes_read": s.bytes_read,

@@ -29,6 +29,8 @@ pub enum EndReason {
     Truncated,
     MaxSize,
     Interrupted,
+    /// A live capture stopped by `nano_capture_stop()` (or the host's exit).
+    Stopped,
     Error(String),
 }
 
@@ -39,6 +41,7 @@ impl EndReason {
             EndReason::Truncated => "truncated".into(),
             EndReason::MaxSize => "max_size".into(),
             EndReason::Interrupted => "interrupted".into(),
+            EndReason::Stopped => "stopped".into(),
             EndReason::Error(e) => format!("error: {e}"),
         }
     }

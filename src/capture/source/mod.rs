@@ -1,11 +1,14 @@
 //! Frame sources: the one interface the pipeline reads frames through (`FrameSource`),
 //! and the capture-file source that tells pcap from pcapng by magic bytes.
 //!
-//! A live libpcap reader is meant to implement the same trait: it lends each frame
-//! from its own buffer, numbers frames itself, and answers `Idle` on a timeout.
+//! The live libpcap reader (`live`) implements the same trait: it lends each frame
+//! from libpcap's buffer, numbers frames itself, and answers `Idle` on a timeout.
+//! `queue` carries owned frames from a capture thread to a decoding thread.
 
+pub mod live;
 mod pcap;
 mod pcapng;
+pub mod queue;
 
 use super::pipeline::OpenError;
 use super::AnomalyKind;
