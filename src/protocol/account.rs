@@ -15,46 +15,67 @@ fn checksum(key: &[u8; 32]) -> [u8; 5] {
 }
 
 /// Base32 of the 260-bit `0000 ‖ key` and of the 40-bit checksum.
-fn encode_body(key: &[u8; 32]) -> String {
-    let mut out = String::with_capacity(60);
-    // 256 bits of key, read from the most significant side with 4 leading zero bits.
-    let bit = |i: usize| -> u8 {
-        // i in 0..260, bit 0 = most significant of the padded value
-        if i < 4 {
-            0
-        } else {
-            let k = i - 4;
-            (key[k / 8] >> (7 - k % 8)) & 1
+fn encode_body_bytes(key: &[u8; 32]) -> [u8; 60] {
+    let mut out = [0u8; 60];
+    // Five bits at a time from a small accumulator; the 4 leading zero bits are
+    // already "in" it.
+    let (mut acc, mut bits, mut next) = (0u64, 4u32, 0usize);
+    for o in out.iter_mut().take(52) {
+        if bits < 5 {
+            acc = (acc << 8) | u64::from(key[next]);
+            next += 1;
+            bits += 8;
         }
-    };
-    for c in 0..52 {
-        let mut v = 0u8;
-        for b in 0..5 {
-            v = (v << 1) | bit(c * 5 + b);
-        }
-        out.push(ALPHABET[v as usize] as char);
+        bits -= 5;
+        *o = ALPHABET[((acc >> bits) & 0x1f) as usize];
     }
     let sum = checksum(key);
     let mut n = sum.iter().fold(0u64, |acc, &b| (acc << 8) | b as u64);
-    let mut tail = [0u8; 8];
-    for t in tail.iter_mut().rev() {
+    for t in out[52..].iter_mut().rev() {
         *t = ALPHABET[(n & 0x1f) as usize];
         n >>= 5;
     }
-    for t in tail {
-        out.push(t as char);
-    }
+    out
+}
+
+/// Slots of the per-thread cache of recent encodings: the same few representatives
+/// sign most votes, and a vote's account is on every row of its hashes.
+const CACHE_SLOTS: usize = 64;
+
+thread_local! {
+    static CACHE: std::cell::RefCell<Vec<([u8; 32], [u8; 60])>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn encode_body_into(key: &[u8; 32], prefix: &str) -> String {
+    let slot = (usize::from(key[0]) ^ (usize::from(key[31]) << 1)) % CACHE_SLOTS;
+    let body = CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_empty() {
+            c.resize(CACHE_SLOTS, ([0; 32], [0; 60]));
+        }
+        let e = &mut c[slot];
+        // An all-zero body never comes out of the encoder: an empty slot never hits.
+        if e.1[0] == 0 || e.0 != *key {
+            *e = (*key, encode_body_bytes(key));
+        }
+        e.1
+    });
+    let mut out = String::with_capacity(prefix.len() + 60);
+    out.push_str(prefix);
+    // The alphabet is ASCII.
+    out.push_str(std::str::from_utf8(&body).unwrap_or_default());
     out
 }
 
 /// `nano_` address of a public key.
 pub fn encode_account(key: &[u8; 32]) -> String {
-    format!("nano_{}", encode_body(key))
+    encode_body_into(key, "nano_")
 }
 
 /// `node_` form of a node id.
 pub fn encode_node_id(key: &[u8; 32]) -> String {
-    format!("node_{}", encode_body(key))
+    encode_body_into(key, "node_")
 }
 
 fn digit(c: u8) -> Option<u8> {

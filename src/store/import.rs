@@ -2,11 +2,13 @@
 //! commits about every second, an interrupt check about every 100 ms and progress
 //! for `nano_capture_status()`.
 
+use super::batch::Batch;
+use super::parallel;
 use super::status;
 use super::writer::{open_database, pipeline_options, EndReason, RunInfo, Writer};
 use crate::capture::filter::{BpfFilter, FilteredSource};
 use crate::capture::source::FileSource;
-use crate::capture::Pipeline;
+use crate::capture::{Pipeline, PipelineStats};
 use crate::config::CaptureOptions;
 use std::io::Read;
 use std::path::Path;
@@ -16,6 +18,19 @@ use std::time::{Duration, Instant};
 
 /// How often the caller is asked whether the user interrupted.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Threads that format rows (and verify signatures) beside the decoding thread
+/// while the calling thread inserts: one per core with signatures on; none without
+/// (the decoding thread formats: that is cheaper than the inserts and keeps up).
+fn format_threads(o: &CaptureOptions) -> usize {
+    if o.verify_signatures {
+        std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 16)
+    } else {
+        0
+    }
+}
 
 /// How an import ended.
 #[derive(Debug)]
@@ -106,61 +121,64 @@ pub fn import(
             options,
         },
     )?;
-    let mut pipeline = Pipeline::from_source(source, pipeline_options(options));
-    let mut last_poll = Instant::now();
-    let mut n: u32 = 0;
+    let pipeline = Pipeline::from_source(source, pipeline_options(options));
+    let fmt = writer.formatter();
     let mut max_size = false;
-    let reason = loop {
-        if !pipeline.advance() {
-            break if writer.truncated {
-                EndReason::Truncated
-            } else {
-                EndReason::Complete
-            };
+    let mut last_poll = Instant::now();
+    let mut last_stats = PipelineStats::default();
+    let mut bytes_read = 0;
+    let workers = format_threads(options);
+    let mut filtered_frames = None;
+    let snapshot = |p: &mut Pipeline<FilteredSource<FileSource>>, b: &mut Batch| {
+        let mut stats = p.stats().clone();
+        let source = p.source_mut();
+        // Filtered: `frames` still counts every record of the file, and the frames
+        // left out are counted apart.
+        if let Some(frames) = source.frames_read() {
+            stats.frames = frames;
         }
-        let Some(ev) = pipeline.current() else {
-            continue;
-        };
-        if let Err(e) = writer.write(ev) {
-            break EndReason::Error(e.to_string());
+        b.stats = Some(stats);
+        b.filtered_frames = source.filtered_frames();
+    };
+    let reason = parallel::run(pipeline, &fmt, &count, workers, snapshot, |batch| {
+        if let Err(e) = writer.insert(batch) {
+            return Some(EndReason::Error(e.to_string()));
         }
-        n = n.wrapping_add(1);
-        // Looking at the clock costs little, but not nothing: every 64 events.
-        if n % 64 != 0 {
-            continue;
+        if let Some(s) = &batch.stats {
+            last_stats.clone_from(s);
         }
+        filtered_frames = batch.filtered_frames;
+        bytes_read = batch.bytes_read;
         match writer.maybe_commit() {
             Ok(true) => {
                 max_size = true;
-                break EndReason::MaxSize;
+                return Some(EndReason::MaxSize);
             }
             Ok(false) => {}
-            Err(e) => break EndReason::Error(e.to_string()),
+            Err(e) => return Some(EndReason::Error(e.to_string())),
         }
         if last_poll.elapsed() >= POLL_INTERVAL {
             last_poll = Instant::now();
             let stored = writer.stored;
             status::update(|s| {
-                s.bytes_read = count.load(Ordering::Relaxed);
+                s.bytes_read = bytes_read;
                 s.messages = stored.messages;
                 s.anomalies = stored.anomalies;
             });
             if interrupted() {
-                break EndReason::Interrupted;
+                return Some(EndReason::Interrupted);
             }
         }
+        None
+    });
+    let reason = match reason {
+        Some(r) => r,
+        None if writer.truncated => EndReason::Truncated,
+        None => EndReason::Complete,
     };
     let run_id = writer.run_id;
-    let bytes_read = count.load(Ordering::Relaxed);
-    let mut stats = pipeline.stats().clone();
-    let source = pipeline.source_mut();
-    // Filtered: `frames` still counts every record of the file, and the frames
-    // left out are counted apart.
-    if let Some(frames) = source.frames_read() {
-        stats.frames = frames;
-    }
-    writer.filtered_frames = source.filtered_frames();
-    let stored = writer.finish(&stats, &reason, bytes_read, max_size)?;
+    writer.filtered_frames = filtered_frames;
+    let stored = writer.finish(&last_stats, &reason, bytes_read, max_size)?;
     status::update(|s| {
         s.bytes_read = bytes_read;
         s.messages = stored.messages;

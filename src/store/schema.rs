@@ -72,6 +72,9 @@ pub fn apply(db: &Connection) -> Result<(), SchemaError> {
         return Err(SchemaError::Newer { found });
     }
     if found == SCHEMA_VERSION {
+        // An import builds the indexes of the tables it fills first at its end; if
+        // it never got there (the process was killed), they are built now.
+        ensure_indexes(db)?;
         return Ok(());
     }
     if found == 0 {
@@ -122,4 +125,49 @@ pub fn table_names() -> Vec<&'static str> {
         .filter_map(|l| l.trim().strip_prefix("CREATE TABLE IF NOT EXISTS "))
         .filter_map(|rest| rest.split_whitespace().next())
         .collect()
+}
+
+/// The schema's indexes: (name, table, its `CREATE INDEX IF NOT EXISTS` statement).
+pub fn indexes() -> Vec<(String, String, String)> {
+    SCHEMA_SQL
+        .split(';')
+        .filter_map(|stmt| {
+            let sql = stmt
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let sql = sql.trim();
+            let mut words = sql
+                .strip_prefix("CREATE INDEX IF NOT EXISTS ")?
+                .split_whitespace();
+            let name = words.next()?.to_string();
+            (words.next()? == "ON").then_some(())?;
+            let table = words.next()?.to_string();
+            Some((name, table, sql.to_string()))
+        })
+        .collect()
+}
+
+/// Creates every index of the schema that is missing.
+pub fn ensure_indexes(db: &Connection) -> rusqlite::Result<()> {
+    for (_, _, sql) in indexes() {
+        db.execute_batch(&sql)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_index_is_found() {
+        let n = super::SCHEMA_SQL.matches("CREATE INDEX").count();
+        let found = super::indexes();
+        assert_eq!(found.len(), n);
+        assert!(found
+            .iter()
+            .any(|(n, t, _)| n == "vote_hash_hash" && t == "vote_hash"));
+        let tables = super::table_names();
+        assert!(found.iter().all(|(_, t, _)| tables.contains(&t.as_str())));
+    }
 }

@@ -6,13 +6,14 @@
 //! Each table's INSERT is prepared once per run and kept for the whole run (what a
 //! statement cache would give, without rusqlite's `cache` feature).
 
-use super::tables::{column_index, packets_group, Filter, Needs, Src, StatsDef, GROUPS};
+use super::batch::{Batch, Cell, Formatter};
+use super::tables::{Src, StatsDef};
 use crate::capture::pipeline::PipelineOptions;
 use crate::capture::tcp::Reporting;
 use crate::capture::{Event, PipelineStats};
 use crate::config::CaptureOptions;
-use crate::present::{Options, ScanState, Value};
-use rusqlite::{params, Connection, Statement};
+use rusqlite::{ffi, params, Connection};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Commit at least this often, so other readers see new rows and the size limit is
@@ -54,41 +55,162 @@ pub struct RunInfo<'a> {
     pub options: &'a CaptureOptions,
 }
 
-/// How a stored column gets its value, resolved against the present columns.
-#[derive(Clone, Copy, Debug)]
-enum Bind {
-    Col(usize),
-    Global(usize),
-    Run,
-    Null,
-    ContentTable(&'static str),
-    ContentId(&'static str),
-    RowContentTable,
-    RowContentId,
+/// A row another row links to: its table and id.
+type Link = (&'static str, i64);
+
+/// A prepared INSERT through SQLite's C API, so that text is bound in place
+/// (`SQLITE_STATIC`: the batch outlives the step) instead of copied, as rusqlite's
+/// `raw_bind_parameter` does.
+struct RawInsert {
+    stmt: *mut ffi::sqlite3_stmt,
+    db: *mut ffi::sqlite3,
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Check {
-    Int(usize, i64),
-    Text(usize, &'static str),
-    NotPrefix(usize, &'static str),
+impl RawInsert {
+    fn prepare(db: &Connection, sql: &str) -> rusqlite::Result<RawInsert> {
+        // SAFETY: the handle is `db`'s, which outlives the statement (the writer
+        // borrows the connection for its lifetime); the SQL is passed with its length.
+        unsafe {
+            let h = db.handle();
+            let mut stmt = std::ptr::null_mut();
+            let rc = ffi::sqlite3_prepare_v3(
+                h,
+                sql.as_ptr().cast(),
+                sql.len() as std::os::raw::c_int,
+                ffi::SQLITE_PREPARE_PERSISTENT as std::os::raw::c_uint,
+                &mut stmt,
+                std::ptr::null_mut(),
+            );
+            if rc != ffi::SQLITE_OK || stmt.is_null() {
+                return Err(error(h, rc));
+            }
+            Ok(RawInsert { stmt, db: h })
+        }
+    }
+
+    /// Binds one row's cells and steps the insert. The links (content table and id)
+    /// come from `links`.
+    fn insert(
+        &mut self,
+        batch: &Batch,
+        cells: &[Cell],
+        name: &'static str,
+        links: (Option<Link>, Option<Link>),
+    ) -> rusqlite::Result<()> {
+        let (content, row_content) = links;
+        // SAFETY: every pointer bound is into `batch` (or a 'static name), which is
+        // borrowed for this call; the statement is stepped and reset within it, and
+        // every parameter is bound again before the next step.
+        unsafe {
+            for (k, cell) in cells.iter().enumerate() {
+                let k = (k + 1) as std::os::raw::c_int;
+                let rc = match *cell {
+                    Cell::Null => ffi::sqlite3_bind_null(self.stmt, k),
+                    Cell::Int(v) => ffi::sqlite3_bind_int64(self.stmt, k, v),
+                    Cell::Real(v) => ffi::sqlite3_bind_double(self.stmt, k, v),
+                    Cell::Text(a, n) => bind_text(self.stmt, k, batch.text(a, n)),
+                    Cell::Blob(a, n) => {
+                        let b = &batch.blob[a as usize..(a + n) as usize];
+                        ffi::sqlite3_bind_blob64(
+                            self.stmt,
+                            k,
+                            b.as_ptr().cast(),
+                            b.len() as u64,
+                            ffi::SQLITE_STATIC(),
+                        )
+                    }
+                    Cell::ContentTable => match content {
+                        Some((t, _)) => bind_text(self.stmt, k, t),
+                        None => ffi::sqlite3_bind_null(self.stmt, k),
+                    },
+                    Cell::ContentId => match content {
+                        Some((_, id)) => ffi::sqlite3_bind_int64(self.stmt, k, id),
+                        None => ffi::sqlite3_bind_null(self.stmt, k),
+                    },
+                    Cell::RowContentTable => match row_content {
+                        Some((t, _)) => bind_text(self.stmt, k, t),
+                        None => ffi::sqlite3_bind_null(self.stmt, k),
+                    },
+                    Cell::RowContentId => match row_content {
+                        Some((_, id)) => ffi::sqlite3_bind_int64(self.stmt, k, id),
+                        None => ffi::sqlite3_bind_null(self.stmt, k),
+                    },
+                };
+                if rc != ffi::SQLITE_OK {
+                    let e = error(self.db, rc);
+                    ffi::sqlite3_reset(self.stmt);
+                    return Err(annotate(e, name));
+                }
+            }
+            let rc = ffi::sqlite3_step(self.stmt);
+            let reset = ffi::sqlite3_reset(self.stmt);
+            if rc != ffi::SQLITE_DONE {
+                let code = if rc == ffi::SQLITE_ROW { reset } else { rc };
+                return Err(error(self.db, code));
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets the pointers into a batch that is about to be dropped or reused.
+    fn clear_bindings(&mut self) {
+        // SAFETY: a valid statement of ours, not being stepped.
+        unsafe {
+            ffi::sqlite3_clear_bindings(self.stmt);
+        }
+    }
 }
 
-struct Table<'c> {
-    name: &'static str,
-    stmt: Statement<'c>,
-    binds: Vec<Bind>,
-    checks: Vec<Check>,
-    content_of: &'static [(&'static str, &'static [&'static str])],
+impl Drop for RawInsert {
+    fn drop(&mut self) {
+        // SAFETY: prepared by us, finalized once, before the connection closes (the
+        // writer borrows it).
+        unsafe {
+            ffi::sqlite3_finalize(self.stmt);
+        }
+    }
 }
 
-struct Group<'c> {
-    def: &'static super::tables::Group,
-    tables: Vec<Table<'c>>,
-    /// Only the anomaly group reads stream items when bootstrap details are off.
-    anomalies: bool,
-    /// The anomaly group's `kind` column, to notice a file cut off in a record.
-    kind_col: Option<usize>,
+/// # Safety
+/// `stmt` is a valid statement and `s` stays valid until the statement is stepped
+/// and reset (or bound again).
+unsafe fn bind_text(
+    stmt: *mut ffi::sqlite3_stmt,
+    k: std::os::raw::c_int,
+    s: &str,
+) -> std::os::raw::c_int {
+    // A zero-length str still has a non-null pointer, so it binds '' and not NULL.
+    ffi::sqlite3_bind_text64(
+        stmt,
+        k,
+        s.as_ptr().cast(),
+        s.len() as u64,
+        ffi::SQLITE_STATIC(),
+        ffi::SQLITE_UTF8 as std::os::raw::c_uchar,
+    )
+}
+
+/// The connection's error as rusqlite reports it.
+///
+/// # Safety
+/// `db` is a valid connection handle.
+unsafe fn error(db: *mut ffi::sqlite3, rc: std::os::raw::c_int) -> rusqlite::Error {
+    let msg = ffi::sqlite3_errmsg(db);
+    let msg = if msg.is_null() {
+        None
+    } else {
+        Some(std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned())
+    };
+    rusqlite::Error::SqliteFailure(ffi::Error::new(rc), msg)
+}
+
+fn annotate(e: rusqlite::Error, table: &str) -> rusqlite::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(f, m) => {
+            rusqlite::Error::SqliteFailure(f, Some(format!("{table}: {}", m.unwrap_or_default())))
+        }
+        other => other,
+    }
 }
 
 /// Counters of what was stored.
@@ -103,12 +225,13 @@ pub struct Writer<'c> {
     db: &'c Connection,
     pub run_id: i64,
     pub packet_id_base: i64,
-    groups: Vec<Group<'c>>,
-    bootstrap_details: bool,
-    scan: ScanState,
-    msg_name_col: usize,
+    fmt: Arc<Formatter>,
+    /// One insert per entry of `fmt.tables`.
+    stmts: Vec<RawInsert>,
     /// Contents found so far for the current event: (linking table, table, id).
     contents: Vec<(&'static str, &'static str, i64)>,
+    /// Reused by `write`.
+    scratch: Batch,
     pub stored: Stored,
     /// `stored` as of the last commit: what a failed batch falls back to.
     committed: Stored,
@@ -120,6 +243,31 @@ pub struct Writer<'c> {
     in_tx: bool,
     /// Frames a filter left out (`capture_stats.filtered_frames`); `None`: no filter.
     pub filtered_frames: Option<u64>,
+    /// Indexes dropped at the start, to be built at the end (see `defer_indexes`).
+    deferred: Vec<String>,
+}
+
+/// An import into tables that are still empty builds their indexes at its end: one
+/// sort instead of a B-tree insert per row at a random place of an index that soon
+/// outgrows the page cache (the hashes and accounts are random), which took three
+/// quarters of an import's time and wrote every index page again at every commit.
+/// Live capture keeps its indexes (queries need them while it runs). Returns the
+/// statements that rebuild what was dropped; `schema::apply` rebuilds them too, should
+/// the import never reach its end.
+fn defer_indexes(db: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut dropped = Vec::new();
+    for (name, table, sql) in super::schema::indexes() {
+        let empty: bool = db.query_row(
+            &format!("SELECT NOT EXISTS (SELECT 1 FROM \"{table}\")"),
+            [],
+            |r| r.get(0),
+        )?;
+        if empty {
+            db.execute_batch(&format!("DROP INDEX IF EXISTS \"{name}\""))?;
+            dropped.push(sql);
+        }
+    }
+    Ok(dropped)
 }
 
 /// What the pipeline must produce for the writer with these options.
@@ -191,6 +339,7 @@ impl<'c> Writer<'c> {
     pub fn begin(db: &'c Connection, run: &RunInfo<'_>) -> Result<Writer<'c>, String> {
         super::schema::apply(db).map_err(|e| e.to_string())?;
         let o = run.options;
+        let mut deferred = Vec::new();
         let (run_id, base) = (|| -> rusqlite::Result<(i64, i64)> {
             db.execute_batch("BEGIN IMMEDIATE")?;
             let base: i64 =
@@ -208,6 +357,9 @@ impl<'c> Writer<'c> {
                 ],
             )?;
             let id = db.last_insert_rowid();
+            if run.kind == "import" {
+                deferred = defer_indexes(db)?;
+            }
             db.execute_batch("COMMIT")?;
             Ok((id, base))
         })()
@@ -216,80 +368,15 @@ impl<'c> Writer<'c> {
             format!("cannot record the run: {e}")
         })?;
 
-        let mut groups = Vec::new();
-        for g in GROUPS {
-            let cols = (g.columns)();
-            let idx = |name: &str| {
-                column_index(cols, name)
-                    .ok_or_else(|| format!("internal: {} has no column {name}", g.present))
-            };
-            let mut tables = Vec::new();
-            for t in g.tables {
-                let wanted = match t.needs {
-                    Needs::Always => true,
-                    Needs::Blocks => o.block_details,
-                    Needs::Bootstrap => o.bootstrap_details,
-                    Needs::BootstrapBlocks => o.bootstrap_details && o.block_details,
-                };
-                if !wanted {
-                    continue;
-                }
-                let mut binds = Vec::new();
-                for (name, src) in t.columns {
-                    binds.push(match *src {
-                        // Not computed at all: verifying costs more than decoding.
-                        Src::Col(_) if *name == "signature_valid" && !o.verify_signatures => {
-                            Bind::Null
-                        }
-                        Src::Col(p) => Bind::Col(idx(p)?),
-                        Src::Global(p) => Bind::Global(idx(p)?),
-                        Src::Run => Bind::Run,
-                        Src::Auto => Bind::Null,
-                        Src::ContentTable => Bind::ContentTable(t.name),
-                        Src::ContentId => Bind::ContentId(t.name),
-                        Src::RowContentTable => Bind::RowContentTable,
-                        Src::RowContentId => Bind::RowContentId,
-                    });
-                }
-                let mut checks = Vec::new();
-                for f in t.filters {
-                    match *f {
-                        Filter::Int(p, v) => checks.push(Check::Int(idx(p)?, v)),
-                        Filter::Text(p, v) => checks.push(Check::Text(idx(p)?, v)),
-                        Filter::NotPrefixUnlessBootstrap(p, v) => {
-                            if !o.bootstrap_details {
-                                checks.push(Check::NotPrefix(idx(p)?, v));
-                            }
-                        }
-                    }
-                }
-                let stmt = db.prepare(&insert_sql(t.name, t.columns)).map_err(|e| {
+        let fmt = Formatter::new(o, run_id, base)?;
+        let mut stmts = Vec::new();
+        for t in &fmt.tables {
+            stmts.push(
+                RawInsert::prepare(db, &insert_sql(t.name, t.columns)).map_err(|e| {
                     format!("internal: cannot prepare the insert into {}: {e}", t.name)
-                })?;
-                tables.push(Table {
-                    name: t.name,
-                    stmt,
-                    binds,
-                    checks,
-                    content_of: t.content_of,
-                });
-            }
-            if !tables.is_empty() {
-                let anomalies = g.present == "nano_anomalies";
-                groups.push(Group {
-                    def: g,
-                    tables,
-                    anomalies,
-                    kind_col: if anomalies {
-                        column_index(cols, "kind")
-                    } else {
-                        None
-                    },
-                });
-            }
+                })?,
+            );
         }
-        let msg_name_col = column_index((packets_group().columns)(), "msg_name")
-            .ok_or("internal: nano_packets has no msg_name")?;
         let max_bytes = match o.max_capture_megabytes {
             0 => None,
             mb => Some(mb.saturating_mul(1024 * 1024)),
@@ -298,16 +385,10 @@ impl<'c> Writer<'c> {
             db,
             run_id,
             packet_id_base: base,
-            groups,
-            bootstrap_details: o.bootstrap_details,
-            scan: ScanState {
-                row_number: 0,
-                // The connection table takes per-message events whenever the
-                // pipeline produces them (connection_details).
-                options: Options { details: true },
-            },
-            msg_name_col,
+            fmt: Arc::new(fmt),
+            stmts,
             contents: Vec::new(),
+            scratch: Batch::default(),
             stored: Stored::default(),
             committed: Stored::default(),
             truncated: false,
@@ -316,98 +397,82 @@ impl<'c> Writer<'c> {
             max_bytes,
             in_tx: false,
             filtered_frames: None,
+            deferred,
         })
+    }
+
+    /// What turns events into rows for this run: `Send + Sync`, so other threads
+    /// can format batches for [`Writer::insert`].
+    pub fn formatter(&self) -> Arc<Formatter> {
+        self.fmt.clone()
     }
 
     /// Writes the rows of one event: content rows first, the packet row last.
     pub fn write(&mut self, ev: &Event) -> rusqlite::Result<()> {
+        let mut batch = std::mem::take(&mut self.scratch);
+        batch.clear();
+        self.fmt.format(ev, &mut batch);
+        let done = self.insert(&batch);
+        self.scratch = batch;
+        done
+    }
+
+    /// Inserts a batch that this run's [`Formatter`] made, in order, in the open
+    /// transaction (begun when none is).
+    pub fn insert(&mut self, batch: &Batch) -> rusqlite::Result<()> {
         if !self.in_tx {
             self.db.execute_batch("BEGIN")?;
             self.in_tx = true;
         }
-        // Headerless bootstrap answers are bootstrap details; a malformed one is
-        // still an anomaly (nothing is dropped silently).
-        let stream_item = matches!(ev, Event::StreamItem(_));
-        let msg_name = (packets_group().column)(ev, 0, self.msg_name_col, &self.scan);
-        let msg_name = msg_name.as_str();
-        self.contents.clear();
-        let base = self.packet_id_base;
-        let run_id = self.run_id;
-        for g in &mut self.groups {
-            if stream_item && !self.bootstrap_details && !g.anomalies {
-                continue;
+        let done = self.insert_rows(batch);
+        for s in &mut self.stmts {
+            s.clear_bindings();
+        }
+        done
+    }
+
+    fn insert_rows(&mut self, batch: &Batch) -> rusqlite::Result<()> {
+        let fmt = &*self.fmt;
+        let mut event = u32::MAX;
+        let mut row_content: Option<(&'static str, i64)> = None;
+        for row in &batch.rows {
+            if row.event != event {
+                event = row.event;
+                self.contents.clear();
             }
-            let n = (g.def.rows)(ev, &self.scan);
-            for row in 0..n {
-                let mut row_content: Option<(&'static str, i64)> = None;
-                for t in &mut g.tables {
-                    let column = |c: usize| (g.def.column)(ev, row, c, &self.scan);
-                    let keep = t.checks.iter().all(|c| match *c {
-                        Check::Int(i, v) => column(i).as_i64() == Some(v),
-                        Check::Text(i, v) => column(i).as_str() == Some(v),
-                        Check::NotPrefix(i, v) => {
-                            !column(i).as_str().is_some_and(|s| s.starts_with(v))
-                        }
-                    });
-                    if !keep {
-                        continue;
-                    }
-                    for (k, b) in t.binds.iter().enumerate() {
-                        let value = match *b {
-                            Bind::Col(i) => column(i),
-                            Bind::Global(i) => match column(i) {
-                                Value::Integer(v) => Value::Integer(base + v),
-                                other => other,
-                            },
-                            Bind::Run => Value::Integer(run_id),
-                            Bind::Null => Value::Null,
-                            Bind::ContentTable(me) => self
-                                .contents
-                                .iter()
-                                .find(|c| c.0 == me)
-                                .map_or(Value::Null, |c| Value::Text(c.1.into())),
-                            Bind::ContentId(me) => self
-                                .contents
-                                .iter()
-                                .find(|c| c.0 == me)
-                                .map_or(Value::Null, |c| Value::Integer(c.2)),
-                            Bind::RowContentTable => {
-                                row_content.map_or(Value::Null, |c| Value::Text(c.0.into()))
-                            }
-                            Bind::RowContentId => {
-                                row_content.map_or(Value::Null, |c| Value::Integer(c.1))
-                            }
-                        };
-                        t.stmt.raw_bind_parameter(k + 1, &value)?;
-                    }
-                    t.stmt.raw_execute()?;
-                    let id = self.db.last_insert_rowid();
-                    self.stored.rows += 1;
-                    self.rows_since_commit += 1;
-                    match t.name {
-                        "packet" => self.stored.messages += 1,
-                        "anomaly" => {
-                            self.stored.anomalies += 1;
-                            if let Some(i) = g.kind_col {
-                                if column(i).as_str() == Some("truncated_record") {
-                                    self.truncated = true;
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                    if let Some(name) = msg_name {
-                        for (target, names) in t.content_of {
-                            if names.contains(&name)
-                                && !self.contents.iter().any(|c| c.0 == *target)
-                            {
-                                self.contents.push((target, t.name, id));
-                            }
-                        }
-                    }
-                    row_content = Some((t.name, id));
+            if row.first_of_row {
+                row_content = None;
+            }
+            let t = &fmt.tables[row.table as usize];
+            let start = row.cells as usize;
+            let cells = &batch.cells[start..start + t.columns.len()];
+            let content = self
+                .contents
+                .iter()
+                .find(|c| c.0 == t.name)
+                .map(|c| (c.1, c.2));
+            self.stmts[row.table as usize].insert(batch, cells, t.name, (content, row_content))?;
+            let id = self.db.last_insert_rowid();
+            self.stored.rows += 1;
+            self.rows_since_commit += 1;
+            if t.is_packet {
+                self.stored.messages += 1;
+            }
+            if t.is_anomaly {
+                self.stored.anomalies += 1;
+                if row.truncated {
+                    self.truncated = true;
                 }
             }
+            if let Some((a, n)) = batch.events[row.event as usize] {
+                let name = batch.text(a, n);
+                for (target, names) in t.content_of {
+                    if names.contains(&name) && !self.contents.iter().any(|c| c.0 == *target) {
+                        self.contents.push((target, t.name, id));
+                    }
+                }
+            }
+            row_content = Some((t.name, id));
         }
         Ok(())
     }
@@ -476,6 +541,15 @@ impl<'c> Writer<'c> {
         let stored = self.stored;
         let filtered_frames = self.filtered_frames.map(|n| n as i64);
         let db = self.db;
+        // After an error (a full disk, say) the run's end is recorded first, and the
+        // indexes are tried after it; should that fail too, the next import builds
+        // them (`schema::apply`).
+        let failed = matches!(reason, EndReason::Error(_));
+        let indexed = if failed {
+            Ok(())
+        } else {
+            self.build_deferred_indexes()
+        };
         (|| -> rusqlite::Result<()> {
             db.execute_batch("BEGIN IMMEDIATE")?;
             let cols = StatsDef::columns();
@@ -517,7 +591,20 @@ impl<'c> Writer<'c> {
             }
             format!("cannot record the end of run {run_id}: {e}")
         })?;
+        if failed {
+            let _ = self.build_deferred_indexes();
+        }
+        indexed.map_err(|e| format!("cannot build the indexes: {e}"))?;
         Ok(stored)
+    }
+
+    /// Builds the indexes dropped at the start (`PRAGMA threads` does not make it
+    /// faster here: the sorts are small next to reading the tables).
+    fn build_deferred_indexes(&mut self) -> rusqlite::Result<()> {
+        for sql in std::mem::take(&mut self.deferred) {
+            self.db.execute_batch(&sql)?;
+        }
+        Ok(())
     }
 }
 

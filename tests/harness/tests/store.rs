@@ -918,3 +918,43 @@ fn an_interrupted_import_stops_soon_and_keeps_its_rows() {
         Value::Text("ok".into())
     );
 }
+
+/// An import into new tables builds their indexes at its end (faster than row by
+/// row): after it, and after an interrupted or cut-off one, every index of the schema
+/// is there, and the queries use them.
+#[test]
+fn every_index_is_there_after_an_import() {
+    let dir = TempDir::new("store-indexes");
+    let schema =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sql/schema.sql"))
+            .unwrap();
+    let wanted = schema.matches("CREATE INDEX IF NOT EXISTS").count() as i64;
+    assert!(wanted > 10);
+    let full = std::fs::read(fixture("tcp_realistic.pcapng")).unwrap();
+    let cut = dir.path().join("cut.pcapng");
+    std::fs::write(&cut, &full[..full.len() / 2]).unwrap();
+    for (name, capture) in [
+        ("full.db", fixture("tcp_realistic.pcapng")),
+        ("cut.db", cut),
+    ] {
+        let (conn, _) = fresh_db(&dir, name);
+        import(&conn, &capture, None).unwrap();
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            ),
+            wanted,
+            "{name}"
+        );
+        let plan = query_text(
+            &conn,
+            "EXPLAIN QUERY PLAN SELECT * FROM vote_hash WHERE hash = 'AB'",
+        );
+        assert!(plan.contains("vote_hash_hash"), "{name}: {plan}");
+        assert_eq!(
+            scalar(&conn, "PRAGMA integrity_check"),
+            Value::Text("ok".into())
+        );
+    }
+}
