@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Quick start: build the extension, load it into Debian's sqlite3 shell and query
-# the bundled sample capture.
+# Quick start: build the extension, load it into Debian's sqlite3 shell, query the
+# bundled sample capture, then import it into a capture database and query that.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v sqlite3 >/dev/null; then
+# The sqlite3 shell, and libpcap (BPF filters and live capture) to build against.
+missing=()
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
+dpkg -s libpcap-dev >/dev/null 2>&1 || missing+=(libpcap-dev)
+if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq sqlite3 >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 cargo build --release
 
@@ -24,3 +28,16 @@ run "SELECT id, time, srcip, srcport, dstip, dstport, msg_name, item_count, erro
 run "SELECT account, final, timestamp, vote_count, signature_valid FROM nano_votes('$sample') LIMIT 5;"
 run "SELECT context, type_name, hash, signature_valid, work_valid FROM nano_blocks('$sample') LIMIT 5;"
 run "SELECT kind, count(*) FROM nano_anomalies('$sample') GROUP BY 1;"
+
+# The same capture, imported into a database file that any SQLite client can open.
+db=target/quickstart.db
+rm -f "$db" "$db-wal" "$db-shm"
+echo
+echo "sqlite3 $db> SELECT nano_import('$sample');"
+sqlite3 "$db" -cmd ".load ./target/release/libnanocap" "SELECT nano_import('$sample');"
+echo
+echo "sqlite3 $db> SELECT msg_name, count(*) FROM packet GROUP BY 1 ORDER BY 2 DESC LIMIT 5;"
+sqlite3 -header -column "$db" "SELECT msg_name, count(*) FROM packet GROUP BY 1 ORDER BY 2 DESC LIMIT 5;"
+echo
+echo "sqlite3 $db> SELECT kind, source, end_reason, messages FROM runs;"
+sqlite3 -header -column "$db" "SELECT kind, source, end_reason, messages FROM runs;"
