@@ -34,6 +34,27 @@ pub fn fixture(name: &str) -> PathBuf {
 
 pub use nanocap::test_support::{captures_dir, skip};
 
+/// Runs a script with Debian's Python (whose sqlite3 module can load extensions) and
+/// returns what it printed; `None` after recording a skip when that Python is absent.
+/// A failing script fails the test.
+pub fn python(script: &str) -> Option<String> {
+    let Ok(out) = std::process::Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(script)
+        .output()
+    else {
+        skip("no /usr/bin/python3");
+        return None;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "python failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(stdout)
+}
+
 /// A real capture, when it is there (not in a fresh clone).
 pub fn shared_capture(name: &str) -> Option<PathBuf> {
     let p = captures_dir().join(name);

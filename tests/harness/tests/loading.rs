@@ -113,20 +113,10 @@ fn python_sqlite3_module_loads_it() {
          c.load_extension({:?})\nprint(c.execute('select nano_version()').fetchone()[0])\n",
         extension_path().display().to_string()
     );
-    let Ok(out) = Command::new("/usr/bin/python3")
-        .arg("-c")
-        .arg(&script)
-        .output()
-    else {
-        skip("no /usr/bin/python3");
+    let Some(stdout) = python(&script) else {
         return;
     };
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("nanocap "));
+    assert!(stdout.starts_with("nanocap "), "{stdout}");
 }
 
 /// Loaded into one connection, the extension is in every connection the process opens
@@ -152,20 +142,9 @@ fn connections_opened_after_loading_have_it_too() {
         extension_path().display().to_string(),
         fixture("sample.pcapng").display().to_string()
     );
-    let Ok(out) = Command::new("/usr/bin/python3")
-        .arg("-c")
-        .arg(&script)
-        .output()
-    else {
-        skip("no /usr/bin/python3");
+    let Some(stdout) = python(&script) else {
         return;
     };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "python failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{stdout}");
     assert!(lines[0].starts_with("c2 nanocap "), "{stdout}");

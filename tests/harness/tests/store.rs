@@ -873,20 +873,9 @@ fn an_interrupted_import_stops_soon_and_keeps_its_rows() {
         ext = extension_path().display().to_string(),
         cap = capture.display().to_string(),
     );
-    let Ok(out) = std::process::Command::new("/usr/bin/python3")
-        .arg("-c")
-        .arg(&script)
-        .output()
-    else {
-        skip("no /usr/bin/python3");
+    let Some(stdout) = python(&script) else {
         return;
     };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "python failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "error interrupted", "{stdout}");
     let ms: u64 = lines[1]
