@@ -180,6 +180,8 @@ unsafe fn bind_text(
     s: &str,
 ) -> std::os::raw::c_int {
     // A zero-length str still has a non-null pointer, so it binds '' and not NULL.
+    // SAFETY: the caller keeps `stmt` valid and `s` alive until the statement is
+    // stepped and reset, which is what SQLITE_STATIC asks of us.
     ffi::sqlite3_bind_text64(
         stmt,
         k,
@@ -195,6 +197,9 @@ unsafe fn bind_text(
 /// # Safety
 /// `db` is a valid connection handle.
 unsafe fn error(db: *mut ffi::sqlite3, rc: std::os::raw::c_int) -> rusqlite::Error {
+    // SAFETY: `db` is valid (the caller's contract); sqlite3_errmsg returns NULL or a
+    // NUL-terminated string that lives until the next call on `db`, and it is copied
+    // out before any.
     let msg = ffi::sqlite3_errmsg(db);
     let msg = if msg.is_null() {
         None
