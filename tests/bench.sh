@@ -20,16 +20,7 @@ TSHARK_FRAMES=${BENCH_TSHARK_FRAMES:-200000}
 SIZES=${BENCH_SIZES_GB:-0.25 0.5 1 2}
 PORT=44000 # the generator's default node port for the dev network
 
-say() { echo "$*" >&2; }
-
-say "== building (release): extension, generator, bench"
-cargo build --quiet --release
-# The generator is built without the `extension` feature into its own target dir, so it
-# never replaces target/release/libnanocap.so (as tests/fixtures/generate.sh does).
-CARGO_TARGET_DIR=target/generator cargo build --quiet --release --no-default-features --features synth --example gen_capture
-(cd tests/harness && cargo build --quiet --release --bin bench)
-GEN=$ROOT/target/generator/release/examples/gen_capture
-BENCH=$ROOT/tests/harness/target/release/bench
+. "$ROOT/tests/bench_build.sh"
 command -v tshark >/dev/null || say "tshark not found: the tshark rows will be missing"
 
 TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/nanocap-bench.XXXXXX")

@@ -16,14 +16,7 @@ MESSAGES=${BENCH_MESSAGES:-1000000}
 RUNS=${BENCH_RUNS:-1}
 SIZES=${BENCH_SIZES_GB:-0.25 1}
 
-say() { echo "$*" >&2; }
-
-say "== building (release): extension, generator, bench"
-cargo build --quiet --release
-CARGO_TARGET_DIR=target/generator cargo build --quiet --release --no-default-features --features synth --example gen_capture
-(cd tests/harness && cargo build --quiet --release --bin bench)
-GEN=$ROOT/target/generator/release/examples/gen_capture
-BENCH=$ROOT/tests/harness/target/release/bench
+. "$ROOT/tests/bench_build.sh"
 
 TMP=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/nanocap-bench-import.XXXXXX")
 cleanup() { rm -rf "$TMP"; }
