@@ -102,6 +102,31 @@ pub fn apply(db: &Connection) -> Result<(), SchemaError> {
     Ok(())
 }
 
+/// Removes every row of every table of the schema (`runs` included: the database
+/// is as new, and ids start again, still unique within it), then gives the space
+/// back to the file system. Returns the rows removed. The caller makes sure no
+/// import or capture writes meanwhile.
+pub fn clear(db: &Connection) -> Result<u64, String> {
+    apply(db).map_err(|e| e.to_string())?;
+    let mut removed = 0u64;
+    let tx = (|| -> rusqlite::Result<()> {
+        db.execute_batch("BEGIN IMMEDIATE")?;
+        for t in table_names() {
+            removed += db.execute(&format!("DELETE FROM \"{t}\""), [])? as u64;
+        }
+        db.execute_batch("COMMIT")
+    })();
+    if let Err(e) = tx {
+        let _ = db.execute_batch("ROLLBACK");
+        return Err(format!("cannot remove the data: {e}"));
+    }
+    // Readers of an older snapshot only delay the checkpoint; VACUUM needs none of
+    // them, and failing it leaves the space free inside the file for later rows.
+    db.execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
+        .map_err(|e| format!("the data is removed, but the file could not shrink: {e}"))?;
+    Ok(removed)
+}
+
 /// Names of the schema's tables that already exist in the database.
 fn our_tables_present(db: &Connection) -> rusqlite::Result<Vec<String>> {
     let ours = table_names();
