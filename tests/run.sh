@@ -22,10 +22,12 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 echo "== format and lints"
 cargo fmt --all --check
 cargo fmt --all --check --manifest-path tests/harness/Cargo.toml
+cargo fmt --all --check --manifest-path serve/Cargo.toml
 # The extension as shipped (default features), then with the generator (`synth`).
 cargo clippy --all-targets --release -- -D warnings
 cargo clippy --all-targets --release --features synth -- -D warnings
 cargo clippy --all-targets --release --manifest-path tests/harness/Cargo.toml -- -D warnings
+cargo clippy --all-targets --release --manifest-path serve/Cargo.toml -- -D warnings
 
 log=$(mktemp)
 # Tests that skip themselves append a line here (tests/harness/src/lib.rs `skip`).
@@ -76,6 +78,9 @@ fi
 
 echo "== integration tests (load the extension into SQLite hosts)"
 cargo test --release --manifest-path tests/harness/Cargo.toml 2>&1 | tee -a "$log"
+
+echo "== nanocap-serve (REST API over HTTP, live capture driven over HTTP, load)"
+cargo test --release --manifest-path serve/Cargo.toml 2>&1 | tee -a "$log"
 
 # One closing line for the whole suite (every cargo test run above passed, or set -e
 # and pipefail would have stopped us). A test that skipped itself shows as `ok` to
