@@ -136,7 +136,11 @@ fn prepare_database(db: &Path) -> Result<(), String> {
 fn import(app: &App, file: &Path) -> bool {
     let total = std::fs::metadata(file).map_or(0, |m| m.len());
     let bar = progress::Bar::start(file, total);
-    let result = store::import::import(&app.db, file, &app.config.capture, &mut || {
+    // The config's filter (the shipped one when the key is left out) applies to
+    // --pcap as to live capture, as in the original.
+    let mut options = app.config.capture.clone();
+    options.filter = Some(options.live_filter().to_string());
+    let result = store::import::import(&app.db, file, &options, &mut || {
         STOP.load(Ordering::Relaxed)
     });
     bar.finish();
