@@ -30,6 +30,8 @@ impl Bar {
             .progress_chars("=> "),
         );
         bar.set_message(format!("importing {}", file.display()));
+        // Drawn once now, however short the import turns out to be.
+        bar.tick();
         let flag = done.clone();
         let thread = std::thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {

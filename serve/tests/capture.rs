@@ -45,7 +45,9 @@ fn send(tx: &UdpSocket, rx: &UdpSocket, msgs: &[Vec<u8>]) {
 }
 
 fn count(s: &Serve) -> i64 {
-    s.get("/api/v1/count/packet").json()["count"].as_i64().unwrap()
+    s.get("/api/v1/count/packet").json()["count"]
+        .as_i64()
+        .unwrap()
 }
 
 fn wait_count(s: &Serve, n: i64) -> i64 {
@@ -68,7 +70,12 @@ fn start_toggle_destroy_and_stop_over_http() {
     assert_eq!(s.get("/api/v1/status").json()["capturing"], false);
 
     // A cross-site GET is refused and starts nothing.
-    let r = s.request("GET", "/api/v1/capture/start", &[("Sec-Fetch-Site", "cross-site")], b"");
+    let r = s.request(
+        "GET",
+        "/api/v1/capture/start",
+        &[("Sec-Fetch-Site", "cross-site")],
+        b"",
+    );
     r.error(403);
     assert_eq!(s.get("/api/v1/status").json()["capturing"], false);
 
@@ -87,7 +94,10 @@ fn start_toggle_destroy_and_stop_over_http() {
     let st = s.wait_status(Duration::from_secs(5), |v| {
         v["capture"]["packets_received"].as_u64() >= Some(30)
     });
-    assert!(st["capture"]["packets_received"].as_u64().unwrap() >= 30, "{st}");
+    assert!(
+        st["capture"]["packets_received"].as_u64().unwrap() >= 30,
+        "{st}"
+    );
 
     // Toggle: stops (with the stop summary), then starts again.
     let off = s.post_json("/api/v1/capture/toggle", "").json();
@@ -101,7 +111,11 @@ fn start_toggle_destroy_and_stop_over_http() {
     assert!(d["deleted_rows"].as_u64().unwrap() >= 30, "{d}");
     assert_eq!(d["restarted_capture"], true);
     let runs = query(&s, "SELECT count(*), max(kind) FROM runs").json();
-    assert_eq!(runs["rows"], json!([[1, "capture"]]), "only the restarted run");
+    assert_eq!(
+        runs["rows"],
+        json!([[1, "capture"]]),
+        "only the restarted run"
+    );
     send(&tx, &rx, &messages(9));
     assert_eq!(wait_count(&s, 9), 9);
 
@@ -121,7 +135,11 @@ fn capture_at_launch_and_a_clean_stop_on_sigterm() {
     let capture = capture.replace(r#""enabled": false,"#, "");
     let config = config_text(&capture, "").replace(r#""enabled": false"#, r#""enabled": true"#);
     let mut s = Serve::start("launch", &config, &[]);
-    assert!(s.wait_log("capturing on lo", Duration::from_secs(10)), "{}", s.log());
+    assert!(
+        s.wait_log("capturing on lo", Duration::from_secs(10)),
+        "{}",
+        s.log()
+    );
     send(&tx, &rx, &messages(12));
     assert_eq!(wait_count(&s, 12), 12);
     let pid = s.child.id().to_string();
@@ -139,7 +157,9 @@ fn capture_at_launch_and_a_clean_stop_on_sigterm() {
     assert!(s.log().contains("capture stopped"), "{}", s.log());
     let c = rusqlite::Connection::open(&s.db).unwrap();
     let (reason, n): (String, i64) = c
-        .query_row("SELECT end_reason, messages FROM runs", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT end_reason, messages FROM runs", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     assert_eq!((reason.as_str(), n), ("stopped", 12));
 }
@@ -206,9 +226,21 @@ fn fifty_clients_query_while_capturing() {
     std::thread::sleep(Duration::from_secs(6));
     done.store(true, Ordering::Relaxed);
     sender.join().unwrap();
-    let failures: Vec<String> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
-    assert!(failures.is_empty(), "{} failures, first: {:?}", failures.len(), &failures[..failures.len().min(3)]);
-    assert!(requests.load(Ordering::Relaxed) > 500, "{}", requests.load(Ordering::Relaxed));
+    let failures: Vec<String> = clients
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failures, first: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(3)]
+    );
+    assert!(
+        requests.load(Ordering::Relaxed) > 500,
+        "{}",
+        requests.load(Ordering::Relaxed)
+    );
 
     let stop: Value = s.post_json("/api/v1/capture/stop", "").json();
     let sent = sent.load(Ordering::Relaxed) as i64;
@@ -216,6 +248,13 @@ fn fifty_clients_query_while_capturing() {
     let dropped = st["capture"]["packets_dropped"].as_i64().unwrap()
         + st["capture"]["queue_dropped"].as_i64().unwrap();
     let stored = count(&s);
-    assert_eq!(stored + dropped, sent, "every datagram stored or counted as dropped: {stop} {st}");
-    assert_eq!(dropped, 0, "a few thousand datagrams a second are not dropped: {st}");
+    assert_eq!(
+        stored + dropped,
+        sent,
+        "every datagram stored or counted as dropped: {stop} {st}"
+    );
+    assert_eq!(
+        dropped, 0,
+        "a few thousand datagrams a second are not dropped: {st}"
+    );
 }
