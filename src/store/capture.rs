@@ -13,12 +13,14 @@
 //! a `capture_stats` row every [`STATS_INTERVAL`], and keeps `nano_capture_status()`
 //! current. One capture (or import) at a time per process.
 
+use super::batch::Batch;
+use super::parallel;
 use super::status::{self, CaptureStatus};
 use super::writer::{open_database, pipeline_options, EndReason, RunInfo, Writer};
 use crate::capture::source::live::{resolve_device, LiveConfig, LiveSource};
 use crate::capture::source::queue::{frame_queue, QueueCounters, QueueLimits, QueueSource};
 use crate::capture::source::{FrameSource, ReadOutcome};
-use crate::capture::{Pipeline, PipelineStats, Progress};
+use crate::capture::{Pipeline, PipelineStats};
 use crate::config::CaptureOptions;
 use crate::store::tables::StatsDef;
 use rusqlite::Connection;
@@ -362,10 +364,11 @@ impl WriterJob<'_> {
         });
         let _ = started.send(Ok(run_id));
 
-        let mut pipeline = Pipeline::from_source(queue, pipeline_options(self.options));
+        let pipeline = Pipeline::from_source(queue, pipeline_options(self.options));
         let mut max_size = false;
+        let mut stats = PipelineStats::default();
         let looped = catch_unwind(AssertUnwindSafe(|| {
-            self.process(&mut pipeline, &mut writer, &counters, &mut max_size)
+            self.process(pipeline, &mut writer, &counters, &mut max_size, &mut stats)
         }));
         let reason = looped.unwrap_or_else(|p| {
             EndReason::Error(format!(
@@ -375,7 +378,6 @@ impl WriterJob<'_> {
         });
         // Whatever ended the loop, the reader must stop too.
         self.stop.store(true, Ordering::Release);
-        let stats = pipeline.stats().clone();
         let bytes = self.shared.bytes.load(Ordering::Relaxed);
         let finished = catch_unwind(AssertUnwindSafe(|| {
             writer.finish(&stats, &reason, bytes, max_size)
@@ -443,73 +445,76 @@ impl WriterJob<'_> {
         .to_string()
     }
 
-    /// Events to rows until the queue ends; the reason the run ends.
+    /// Events to rows until the queue ends; the reason the run ends. Decoding runs
+    /// on a thread of its own and signature checks on the formatting threads
+    /// (`store::parallel`, as for an import), so neither waits on the inserts; this
+    /// thread inserts, commits, and keeps the statistics and the status.
     fn process(
         &self,
-        pipeline: &mut Pipeline<QueueSource>,
+        pipeline: Pipeline<QueueSource>,
         writer: &mut Writer<'_>,
         counters: &QueueCounters,
         max_size: &mut bool,
+        stats: &mut PipelineStats,
     ) -> EndReason {
-        let mut n: u32 = 0;
         let mut last_status = Instant::now();
         let mut last_size = Instant::now();
         let mut last_stats = Instant::now();
         let mut size = 0;
-        loop {
-            match pipeline.poll() {
-                Progress::Event => {
-                    if let Some(ev) = pipeline.current() {
-                        if let Err(e) = writer.write(ev) {
-                            return EndReason::Error(e.to_string());
-                        }
+        let fmt = writer.formatter();
+        let workers = super::import::format_threads(self.options);
+        let snapshot = |p: &mut Pipeline<QueueSource>, b: &mut Batch| {
+            b.stats = Some(p.stats().clone());
+        };
+        let ended = parallel::run(
+            pipeline,
+            &fmt,
+            &self.shared.bytes,
+            workers,
+            snapshot,
+            |batch| {
+                if let Err(e) = writer.insert(batch) {
+                    return Some(EndReason::Error(e.to_string()));
+                }
+                if let Some(s) = &batch.stats {
+                    stats.clone_from(s);
+                }
+                match writer.maybe_commit() {
+                    Ok(true) if !*max_size => {
+                        // Stop reading; what is queued is still written.
+                        *max_size = true;
+                        self.stop.store(true, Ordering::Release);
                     }
-                    n = n.wrapping_add(1);
-                    // Looking at the clock every 64 events is enough.
-                    if n % 64 != 0 {
-                        continue;
+                    Ok(_) => {}
+                    Err(e) => return Some(EndReason::Error(e.to_string())),
+                }
+                if last_stats.elapsed() >= STATS_INTERVAL {
+                    last_stats = Instant::now();
+                    if let Err(e) = self.store_stats(writer.run_id, stats, counters) {
+                        return Some(EndReason::Error(format!(
+                            "cannot store capture_stats: {e}"
+                        )));
                     }
                 }
-                Progress::Idle => {}
-                Progress::End => {
-                    return match self.shared.reader_error() {
-                        Some(e) => EndReason::Error(e),
-                        None if *max_size => EndReason::MaxSize,
-                        None => EndReason::Stopped,
-                    };
+                if last_status.elapsed() >= STATUS_INTERVAL {
+                    last_status = Instant::now();
+                    if last_size.elapsed() >= Duration::from_secs(1) {
+                        last_size = Instant::now();
+                        size = writer.size();
+                    }
+                    let s = writer.stored;
+                    self.refresh_status(stats, counters, s.messages, s.anomalies, size, *max_size);
                 }
-            }
-            match writer.maybe_commit() {
-                Ok(true) if !*max_size => {
-                    // Stop reading; what is queued is still written.
-                    *max_size = true;
-                    self.stop.store(true, Ordering::Release);
-                }
-                Ok(_) => {}
-                Err(e) => return EndReason::Error(e.to_string()),
-            }
-            if last_stats.elapsed() >= STATS_INTERVAL {
-                last_stats = Instant::now();
-                if let Err(e) = self.store_stats(writer.run_id, pipeline.stats(), counters) {
-                    return EndReason::Error(format!("cannot store capture_stats: {e}"));
-                }
-            }
-            if last_status.elapsed() >= STATUS_INTERVAL {
-                last_status = Instant::now();
-                if last_size.elapsed() >= Duration::from_secs(1) {
-                    last_size = Instant::now();
-                    size = writer.size();
-                }
-                let s = writer.stored;
-                self.refresh_status(
-                    pipeline.stats(),
-                    counters,
-                    s.messages,
-                    s.anomalies,
-                    size,
-                    *max_size,
-                );
-            }
+                None
+            },
+        );
+        match ended {
+            Some(reason) => reason,
+            None => match self.shared.reader_error() {
+                Some(e) => EndReason::Error(e),
+                None if *max_size => EndReason::MaxSize,
+                None => EndReason::Stopped,
+            },
         }
     }
 

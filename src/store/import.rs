@@ -22,7 +22,7 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// Threads that format rows (and verify signatures) beside the decoding thread
 /// while the calling thread inserts: one per core with signatures on; none without
 /// (the decoding thread formats: that is cheaper than the inserts and keeps up).
-fn format_threads(o: &CaptureOptions) -> usize {
+pub(super) fn format_threads(o: &CaptureOptions) -> usize {
     if o.verify_signatures {
         std::thread::available_parallelism()
             .map_or(2, |n| n.get())

@@ -1,7 +1,8 @@
-//! The import's threads: one decodes the capture (and, without signature checks,
-//! formats the rows too), `workers` threads format batches of events (signature
-//! checks are the costly part), and the calling thread inserts the batches in
-//! capture order. Channels are bounded, so memory stays flat whatever the file's
+//! The threads of an import or a live capture: one decodes the capture (and,
+//! without signature checks, formats the rows too), `workers` threads format
+//! batches of events (signature checks are the costly part), and the calling
+//! thread inserts the batches in capture order. A live source that has nothing for
+//! now ends the batch early, so rows are never held back waiting for more. Channels are bounded, so memory stays flat whatever the file's
 //! size: at most `2 * workers + 2` batches of [`BATCH_EVENTS`] events are in flight.
 //! Decoding never waits on a signature check, only on the bound. A panic on any of
 //! these threads is caught and ends the import with an error.
@@ -9,15 +10,22 @@
 use super::batch::{Batch, Formatter};
 use super::writer::EndReason;
 use crate::capture::source::FrameSource;
+use crate::capture::pipeline::Progress;
 use crate::capture::{Event, Pipeline};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Events per batch: big enough that handing a batch over costs nothing next to
 /// formatting it, small enough that a stop is noticed within milliseconds.
 pub const BATCH_EVENTS: usize = 256;
+
+/// A batch is handed over after this long even when not full: a live capture
+/// that trickles in (a message every few tens of milliseconds, never idle long
+/// enough to say so) still reaches the database within its commit interval.
+pub const MAX_BATCH_AGE: Duration = Duration::from_millis(100);
 
 type Done = Result<Box<Batch>, String>;
 
@@ -105,10 +113,18 @@ pub fn run<S: FrameSource + Send>(
                     let mut batch = spare();
                     let mut events = Vec::new();
                     let mut n = 0;
-                    while n < BATCH_EVENTS {
-                        if !pipeline.advance() {
-                            more = false;
-                            break;
+                    let opened = Instant::now();
+                    while n < BATCH_EVENTS && opened.elapsed() < MAX_BATCH_AGE {
+                        match pipeline.poll() {
+                            Progress::Event => {}
+                            Progress::End => {
+                                more = false;
+                                break;
+                            }
+                            // A live source has nothing for now: hand over what
+                            // there is (maybe nothing), so the sink commits on
+                            // time and sees a stop request.
+                            Progress::Idle => break,
                         }
                         let Some(ev) = pipeline.current() else {
                             continue;
