@@ -491,9 +491,7 @@ impl WriterJob<'_> {
                 if last_stats.elapsed() >= STATS_INTERVAL {
                     last_stats = Instant::now();
                     if let Err(e) = self.store_stats(writer.run_id, stats, counters) {
-                        return Some(EndReason::Error(format!(
-                            "cannot store capture_stats: {e}"
-                        )));
+                        return Some(EndReason::Error(format!("cannot store capture_stats: {e}")));
                     }
                 }
                 if last_status.elapsed() >= STATUS_INTERVAL {

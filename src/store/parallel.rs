@@ -9,8 +9,8 @@
 
 use super::batch::{Batch, Formatter};
 use super::writer::EndReason;
-use crate::capture::source::FrameSource;
 use crate::capture::pipeline::Progress;
+use crate::capture::source::FrameSource;
 use crate::capture::{Event, Pipeline};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
