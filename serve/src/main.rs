@@ -234,11 +234,10 @@ fn main() -> ExitCode {
     }
 
     let web = &app.config.web;
-    let mut workers = Vec::new();
     if web.enabled {
         let addr = format!("{}:{}", web.bind, web.port);
         let server = match tiny_http::Server::http(&addr) {
-            Ok(s) => Arc::new(s),
+            Ok(s) => s,
             Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
         };
         let shown = server
@@ -261,7 +260,11 @@ fn main() -> ExitCode {
             );
         }
         sample_rate(app.clone());
-        workers = server::spawn_workers(server, app.clone());
+        let app = app.clone();
+        std::thread::Builder::new()
+            .name("nanocap-http".into())
+            .spawn(move || server::run(server, app))
+            .expect("spawn the HTTP server");
     }
 
     let mut ok = true;
@@ -292,8 +295,6 @@ fn main() -> ExitCode {
             }
         }
     }
-    // The workers block in recv(); the process ends with them.
-    drop(workers);
     if ok {
         ExitCode::SUCCESS
     } else {

@@ -344,16 +344,96 @@ fn static_file(req: Request, path: &str) {
     }
 }
 
-/// Runs the workers until the server is dropped; returns their handles.
-pub fn spawn_workers(server: Arc<Server>, app: Arc<App>) -> Vec<std::thread::JoinHandle<()>> {
+/// Serves for the life of the process. tiny_http's accept loop ends for good at
+/// its first accept error (EMFILE, when clients hold every file descriptor): the
+/// workers then end, and after a pause the server listens again on the same
+/// address, so a flood of connections costs service while it lasts, not forever.
+pub fn run(first: Server, app: Arc<App>) {
+    let addr = first.server_addr().to_ip();
+    let mut server = Arc::new(first);
+    loop {
+        let why = Arc::new(std::sync::Mutex::new(None::<String>));
+        for w in spawn_workers(server.clone(), app.clone(), why.clone()) {
+            let _ = w.join();
+        }
+        drop(server);
+        let why = why.lock().unwrap_or_else(|e| e.into_inner()).take();
+        eprintln!(
+            "nanocap-serve: stopped accepting connections ({}); listening again",
+            why.unwrap_or_default()
+        );
+        server = loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let again = match addr {
+                Some(a) => Server::http(a),
+                None => break None,
+            };
+            match again {
+                Ok(s) => break Some(Arc::new(s)),
+                Err(e) => eprintln!("nanocap-serve: cannot listen again yet: {e}"),
+            }
+        }
+        .unwrap_or_else(|| {
+            eprintln!("nanocap-serve: no address to listen on again");
+            std::process::exit(1)
+        });
+    }
+}
+
+/// Whether the server still accepts connections. tiny_http's accept thread can
+/// also end by panicking (it unwraps a failed descriptor copy), which nobody
+/// reports: its listening socket is closed then, and connecting is refused.
+fn still_listening(server: &Server) -> bool {
+    let Some(mut addr) = server.server_addr().to_ip() else {
+        return true;
+    };
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    match std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+        Err(e) => e.kind() != std::io::ErrorKind::ConnectionRefused,
+        Ok(_) => true,
+    }
+}
+
+/// The workers of one listening server; they end when its accept loop has ended
+/// (the first to see it records why and tells the others).
+fn spawn_workers(
+    server: Arc<Server>,
+    app: Arc<App>,
+    why: Arc<std::sync::Mutex<Option<String>>>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    let dead = Arc::new(std::sync::atomic::AtomicBool::new(false));
     (0..WORKERS)
         .map(|i| {
-            let (server, app) = (server.clone(), app.clone());
+            let (server, app, why, dead) = (server.clone(), app.clone(), why.clone(), dead.clone());
             std::thread::Builder::new()
                 .name(format!("nanocap-http-{i}"))
                 .spawn(move || {
                     let mut w = Worker { app, conn: None };
-                    while let Ok(req) = server.recv() {
+                    while !dead.load(std::sync::atomic::Ordering::Relaxed) {
+                        let req = match server.recv_timeout(Duration::from_millis(500)) {
+                            Ok(Some(req)) => req,
+                            Ok(None) => {
+                                if i == 0 && !still_listening(&server) {
+                                    why.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(
+                                        "its accept loop ended, out of file descriptors?".into(),
+                                    );
+                                    dead.store(true, std::sync::atomic::Ordering::Relaxed);
+                                }
+                                continue;
+                            }
+                            Err(e) => {
+                                why.lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .get_or_insert(e.to_string());
+                                dead.store(true, std::sync::atomic::Ordering::Relaxed);
+                                break;
+                            }
+                        };
                         // A bug in one request must not take the worker (or the
                         // process) down; the client sees the connection close.
                         if catch_unwind(AssertUnwindSafe(|| w.handle(req))).is_err() {

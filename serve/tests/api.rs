@@ -576,3 +576,75 @@ fn an_export_cut_by_the_time_limit_says_so_in_its_last_line() {
     let last = text.trim_end().lines().last().unwrap();
     assert!(last.starts_with("# nanocap: export cut after "), "{last}");
 }
+
+/// A client that holds every file descriptor the server may open stops it
+/// accepting while it lasts, not forever: with a limit of 64 descriptors, 200 idle
+/// connections, then closed, and requests are served again.
+#[test]
+fn a_connection_flood_costs_service_only_while_it_lasts() {
+    let dir = TempDir::new("flood");
+    let config = dir.path().join("nanocap.config");
+    std::fs::write(&config, config_text("", "")).unwrap();
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 64 && exec {} --config {} --db {} --port 0",
+            env!("CARGO_BIN_EXE_nanocap-serve"),
+            config.display(),
+            dir.path().join("flood.db").display()
+        ))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let mut log = String::new();
+    let addr: std::net::SocketAddr = loop {
+        let line = rx.recv_timeout(Duration::from_secs(30)).expect("started");
+        log.push_str(&line);
+        if let Some(rest) = line.split("console at http://").nth(1) {
+            break rest.split('/').next().unwrap().parse().unwrap();
+        }
+    };
+    let get = || {
+        let req = format!(
+            "GET /api/v1/count/packet HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        );
+        raw_bytes(addr, req.as_bytes(), Duration::from_secs(3))
+    };
+    assert!(get().starts_with(b"HTTP/1.1 200"));
+    let flood: Vec<_> = (0..200)
+        .filter_map(|_| std::net::TcpStream::connect(addr).ok())
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    drop(flood);
+    let t = std::time::Instant::now();
+    let mut served = false;
+    while t.elapsed() < Duration::from_secs(15) {
+        if std::net::TcpStream::connect(addr).is_ok() && get().starts_with(b"HTTP/1.1 200") {
+            served = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    while let Ok(line) = rx.try_recv() {
+        log.push_str(&line);
+        log.push('\n');
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(served, "served again after the flood: {log}");
+    assert!(
+        log.contains("listening again"),
+        "the flood did exhaust the descriptors: {log}"
+    );
+}
