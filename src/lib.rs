@@ -3,6 +3,8 @@
 
 pub mod capture;
 pub mod config;
+#[cfg(feature = "synth")]
+pub mod fuzzing;
 pub mod present;
 pub mod protocol;
 #[cfg(feature = "sql")]

@@ -1,0 +1,4 @@
+//! Fuzz target: `nanocap::fuzzing::decode` (see src/fuzzing.rs for what the bytes mean).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| nanocap::fuzzing::decode(data));
