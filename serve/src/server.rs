@@ -414,11 +414,14 @@ fn spawn_workers(
                 .name(format!("nanocap-http-{i}"))
                 .spawn(move || {
                     let mut w = Worker { app, conn: None };
+                    let mut idle = 0u32;
                     while !dead.load(std::sync::atomic::Ordering::Relaxed) {
                         let req = match server.recv_timeout(Duration::from_millis(500)) {
                             Ok(Some(req)) => req,
                             Ok(None) => {
-                                if i == 0 && !still_listening(&server) {
+                                // Worker 0 looks every 5 s of idleness.
+                                idle = idle.wrapping_add(1);
+                                if i == 0 && idle % 10 == 0 && !still_listening(&server) {
                                     why.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(
                                         "its accept loop ended, out of file descriptors?".into(),
                                     );

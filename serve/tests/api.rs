@@ -648,3 +648,35 @@ fn a_connection_flood_costs_service_only_while_it_lasts() {
         "the flood did exhaust the descriptors: {log}"
     );
 }
+
+/// Browsers open several connections at once and keep them open. Each must be
+/// answered at once, not when another one closes (tiny_http's pool could queue a
+/// connection behind a busy keep-alive one; serve/vendor/README.md).
+#[test]
+fn parallel_keep_alive_connections_are_all_answered() {
+    use std::io::{Read, Write};
+    let s = Serve::start("keepalive", &config_text("", ""), &[]);
+    for round in 0..5 {
+        let mut conns: Vec<std::net::TcpStream> = (0..8)
+            .map(|_| std::net::TcpStream::connect(s.addr).unwrap())
+            .collect();
+        for c in &mut conns {
+            let req = format!(
+                "GET /api/v1/count/packet HTTP/1.1\r\nHost: {}\r\n\r\n",
+                s.addr
+            );
+            c.write_all(req.as_bytes()).unwrap();
+        }
+        for (i, c) in conns.iter_mut().enumerate() {
+            // Far longer than an answer takes; far shorter than the server's own
+            // liveness probe (every 5 s), which used to unblock a stuck connection.
+            c.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            let mut buf = [0u8; 512];
+            let n = c.read(&mut buf).unwrap_or(0);
+            assert!(
+                buf[..n].starts_with(b"HTTP/1.1 200"),
+                "round {round}, connection {i} (all kept open) was not answered"
+            );
+        }
+    }
+}
