@@ -1,0 +1,53 @@
+// Headless Chromium (Debian's) through playwright-core, with the network cut off: every
+// request that does not go to 127.0.0.1 is aborted and recorded, so a test can assert the
+// console never tried to reach the Internet.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.NANOCAP_CHROMIUM || '/usr/bin/chromium';
+
+export function launch() {
+    return chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+}
+
+/**
+ * A new context and page. `errors` collects console errors and uncaught exceptions;
+ * `blocked` every request that was refused for leaving the machine.
+ */
+export async function openPage(browser, { colorScheme = 'light' } = {}) {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme });
+    const errors = [];
+    const blocked = [];
+    await context.route('**/*', (route) => {
+        const url = new URL(route.request().url());
+        if (url.hostname === '127.0.0.1') return route.continue();
+        blocked.push(url.href);
+        return route.abort('blockedbyclient');
+    });
+    const page = await context.newPage();
+    page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    });
+    page.on('pageerror', (e) => errors.push(`exception: ${e.message}`));
+    return { context, page, errors, blocked };
+}
+
+/**
+ * Console errors other than the browser's own "Failed to load resource" line for an API
+ * answer the test provoked on purpose (e.g. 400 for bad SQL, 401 before the login).
+ */
+export function unexpectedErrors(errors, allowedStatuses = []) {
+    return errors.filter((e) => !allowedStatuses.some((s) => e.includes(`status of ${s}`)));
+}
+
+export async function screenshot(page, dir, name) {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    return file;
+}
