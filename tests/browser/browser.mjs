@@ -38,16 +38,17 @@ export async function openPage(browser, { colorScheme = 'light' } = {}) {
 }
 
 /**
- * Console errors other than the browser's own "Failed to load resource" line for an API
- * answer the test provoked on purpose (e.g. 400 for bad SQL, 401 before the login).
+ * Console errors other than those a test provoked on purpose: the browser's own "Failed
+ * to load resource" line for an API answer such as 400 for bad SQL or 401 before the
+ * login (`allow`: statuses, or patterns for other lines).
  */
-export function unexpectedErrors(errors, allowedStatuses = []) {
-    return errors.filter((e) => !allowedStatuses.some((s) => e.includes(`status of ${s}`)));
+export function unexpectedErrors(errors, allow = []) {
+    return errors.filter((e) => !allow.some((a) => (a instanceof RegExp ? a.test(e) : e.includes(`status of ${a}`))));
 }
 
 export async function screenshot(page, dir, name) {
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${name}.png`);
-    await page.screenshot({ path: file, fullPage: true });
+    await page.screenshot({ path: file });
     return file;
 }

@@ -41,13 +41,13 @@ after(async () => {
 });
 
 /** A page on `srv`; after `body`, a screenshot, then no unexpected error and no request out. */
-async function withPage(name, srv, body, { allowStatuses = [], colorScheme } = {}) {
+async function withPage(name, srv, body, { allow = [], colorScheme } = {}) {
     const p = await openPage(browser, { colorScheme });
     try {
         await body(p.page, p);
         await screenshot(p.page, ARTIFACTS, name);
         assert.deepEqual(p.blocked, [], 'the console tried to reach the Internet');
-        assert.deepEqual(unexpectedErrors(p.errors, allowStatuses), [], 'errors in the browser console');
+        assert.deepEqual(unexpectedErrors(p.errors, allow), [], 'errors in the browser console');
     } catch (e) {
         await screenshot(p.page, ARTIFACTS, `${name}-failed`).catch(() => {});
         throw e;
@@ -259,7 +259,7 @@ test('SQL errors and refused writes are shown in the error banner', async () => 
         await runInEditor(page, 'select 1 as one');
         await page.waitForSelector('#result table.record');
         assert.equal(await page.$('.banner-item[data-key="query"]'), null);
-    }, { allowStatuses: [400, 403] });
+    }, { allow: [400, 403] });
     assert.deepEqual(await server.api('count/packet'), before, 'nothing was deleted');
 });
 
@@ -377,7 +377,7 @@ test('the status shows an import progressing, and queries work during it', async
     }
 });
 
-test('with web.token set: the token prompt logs in, then "remove data" asks before deleting', async () => {
+test('with web.token set: login, the token prompt when the cookie is lost, and "remove data" asks first', async () => {
     const token = 'browser-test-token-4711';
     const guarded = await startServer(SERVE, { name: 'token', pcap: SAMPLE, token });
     try {
@@ -385,7 +385,21 @@ test('with web.token set: the token prompt logs in, then "remove data" asks befo
         const packets = (await guarded.api('count/packet')).count;
         assert.ok(packets > 0);
         await withPage('token', guarded, async (page, { context }) => {
+            // Without the cookie the server sends its own login page instead of the console.
             await page.goto(`${guarded.url}/`);
+            await page.waitForSelector('form#f input#t');
+            await page.fill('#t', 'not-the-token');
+            await page.click('form#f button');
+            await page.waitForFunction(() => document.querySelector('#msg').textContent !== '');
+            await page.fill('#t', token);
+            await page.click('form#f button');
+            await page.waitForSelector('#result table.grid tbody tr');
+            const cookie = (await context.cookies()).find((c) => c.name === 'nanocap_token');
+            assert.ok(cookie && cookie.httpOnly, 'the login set an HttpOnly cookie');
+
+            // The cookie lost while the console is open: its API calls get 401, and the
+            // console asks for the token itself, then carries on.
+            await context.clearCookies();
             await page.waitForSelector('dialog.auth-dialog[open]');
             await screenshot(page, ARTIFACTS, 'token-prompt');
             await page.fill('#token-input', 'not-the-token');
@@ -394,9 +408,9 @@ test('with web.token set: the token prompt logs in, then "remove data" asks befo
             await page.fill('#token-input', token);
             await page.click('dialog.auth-dialog button[type="submit"]');
             await page.waitForSelector('dialog.auth-dialog', { state: 'detached' });
-            await page.waitForSelector('#result table.grid tbody tr');
-            const cookie = (await context.cookies()).find((c) => c.name === 'nanocap_token');
-            assert.ok(cookie && cookie.httpOnly, 'the login set an HttpOnly cookie');
+            assert.ok((await context.cookies()).some((c) => c.name === 'nanocap_token'), 'logged in again');
+            await page.click('nav.pages a[data-page="schema"]');
+            await page.waitForSelector('section.schema-table');
 
             // Remove data: cancelled first (nothing happens), then confirmed.
             await page.waitForSelector('#destroy:not([disabled])');
@@ -412,9 +426,26 @@ test('with web.token set: the token prompt logs in, then "remove data" asks befo
             await page.waitForFunction(() => /^Removed \d/.test(document.querySelector('#notice').textContent));
             assert.equal((await guarded.api('count/packet')).count, 0);
             assert.equal(await page.$('.banner-item'), null, 'no error');
-        }, { allowStatuses: [401] });
+        }, { allow: [401] });
     } finally {
         await guarded.stop();
+    }
+});
+
+test('when the server goes away the status says so and keeps retrying', async () => {
+    const srv = await startServer(SERVE, { name: 'gone' });
+    try {
+        await withPage('server-gone', srv, async (page) => {
+            await page.goto(`${srv.url}/schema`);
+            await page.waitForSelector('#capturing');
+            await srv.stop();
+            await page.waitForSelector('#status-error');
+            assert.equal(await page.textContent('#status-error'), 'server unreachable');
+            assert.match(await page.textContent('#status'), /retrying in \d+ s/);
+            await screenshot(page, ARTIFACTS, 'server-unreachable');
+        }, { allow: [/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/] });
+    } finally {
+        await srv.stop();
     }
 });
 

@@ -38,6 +38,7 @@ export async function startServer(binary, { name, pcap, token, web = {} }) {
     const log = fs.openSync(logPath, 'a');
     const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', log, log] });
     let exited = null;
+    let stopped = false;
     child.on('exit', (code, signal) => { exited = { code, signal }; });
     const url = `http://127.0.0.1:${port}`;
     const headers = token ? { Authorization: `Bearer ${token}` } : {};
@@ -68,6 +69,8 @@ export async function startServer(binary, { name, pcap, token, web = {} }) {
             }
         },
         async stop() {
+            if (stopped) return;
+            stopped = true;
             if (!exited) {
                 child.kill('SIGTERM');
                 for (let i = 0; i < 50 && !exited; i++) await sleep(100);

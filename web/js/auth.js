@@ -14,7 +14,9 @@ function askOnce(reason) {
         const problem = h('p', { class: 'dialog-error', role: 'alert' });
         const form = h('form', { method: 'dialog' },
             h('h2', { id: 'token-title' }, 'This console needs a token'),
-            h('p', {}, 'The server is started with web.token set (', reason, ').'),
+            h('p', {}, 'The server asks for the token set as ', h('code', {}, 'web.token'),
+                ' in its nanocap.config, and this browser is not logged in (any more).'),
+            h('p', { class: 'hint' }, `The server said: ${reason}`),
             h('label', { for: 'token-input' }, 'Token'),
             input,
             problem,

@@ -68,7 +68,8 @@ function importView(imp, importing) {
     return h('span', { class: 'import', dataset: { importing: String(importing) } },
         importing ? badge('importing', 'busy') : badge('imported', 'idle'),
         ' ',
-        h('span', { class: 'mono file', title: imp.file }, imp.file),
+        // The file's name; its whole path (as the server was given it) on hover.
+        h('span', { class: 'mono file', title: imp.file }, imp.file.split('/').pop()),
         ' ',
         h('progress', {
             id: 'import-progress', max: 100, value: percent,
@@ -110,7 +111,7 @@ export function mountStatus(el) {
             parts.push(item('database', bytes(status.database_bytes), { id: 'db-size', title: status.database }));
             if (status.max_db_size_reached) parts.push(badge('max database size reached', 'bad', { id: 'max-size' }));
             if (status.packet_parse_error_count) parts.push(item('parse errors', int(status.packet_parse_error_count)));
-            parts.push(h('span', { class: 'version' }, `v${status.version}`));
+            parts.push(h('span', { class: 'version' }, status.version));
         }
         replace(el, parts);
     });
