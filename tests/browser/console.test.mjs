@@ -176,6 +176,12 @@ test('links: packet_id to the packet, content to its row, an account to every ro
         assert.equal(record.id, packetId);
         assert.equal(record.msg_name, 'confirm_ack');
         assert.equal(record.content_table, 'vote');
+        // Under it, the rows of other tables that belong to this message.
+        await page.waitForSelector('#related-result table.grid tbody tr');
+        const belonging = await page.$$eval('#related-result tbody tr', (trs) => trs.map((tr) => tr.cells[0].textContent));
+        const hashes = await server.query(`select count(*) from vote_hash where packet_id = ${packetId}`);
+        assert.equal(belonging.filter((t) => t === 'vote').length, 1);
+        assert.equal(belonging.filter((t) => t === 'vote_hash').length, hashes.rows[0][0]);
 
         // packet.content_table/content_id -> the vote row (vote.id = packet id).
         await page.click('#result table.record tr:has(th:text-is("content_id")) a');

@@ -32,7 +32,9 @@ function cellClass(value) {
 
 function cell(result, row, i) {
     const value = row[i];
-    return h('td', { class: cellClass(value) }, cellContent(result.columns[i], value, row, result.columns));
+    // A long value is cut with an ellipsis in the grid: the whole of it on hover.
+    const title = typeof value === 'string' && value.length > 64 ? value : null;
+    return h('td', { class: cellClass(value), title }, cellContent(result.columns[i], value, row, result.columns));
 }
 
 /** What the server said about the result: counts, and whether it was cut. */
@@ -93,8 +95,8 @@ function tableView(result) {
 }
 
 /** Shows `result` in `container`. */
-export function renderResult(container, result, { extra } = {}) {
-    const view = result.rows.length === 1 ? recordView(result) : tableView(result);
+export function renderResult(container, result, { extra, asTable = false } = {}) {
+    const view = result.rows.length === 1 && !asTable ? recordView(result) : tableView(result);
     const empty = result.rows.length === 0
         ? h('p', { class: 'empty' }, `No rows. Columns: ${result.columns.join(', ') || '(none)'}`)
         : null;

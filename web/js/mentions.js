@@ -63,6 +63,8 @@ export function mentionsQuery(schema, value) {
     const v = literal(value);
     const parts = [];
     for (const table of schema) {
+        // runs.source is the capture's file or device, not an account.
+        if (table.table === 'runs') continue;
         const tests = [];
         for (const column of table.columns) {
             if (!isText(column)) continue;

@@ -55,7 +55,8 @@ export function timeChart(container, { xs, series, yLabel }) {
             })),
         ],
         axes: [
-            { ...axis, values: (_, splits) => splits.map((v) => utc(v, precision(xs))) },
+            // Room for the labels: "22:13:20.050" is wider than uPlot's default spacing.
+            { ...axis, space: { ms: 110, s: 80, min: 100 }[precision(xs)], values: (_, splits) => splits.map((v) => utc(v, precision(xs))) },
             { ...axis, label: yLabel, labelSize: 20, size: 60 },
         ],
         legend: { live: true },

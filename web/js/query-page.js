@@ -10,10 +10,28 @@ import { renderResult } from './grid.js';
 import { EXAMPLES } from './examples.js';
 import { loadHistory, addToHistory, clearHistory } from './history.js';
 import { navigate, queryUrl } from './router.js';
-import { getSchema, findTable, rowKey } from './schema.js';
+import { getSchema, findTable, rowKey, hasColumn } from './schema.js';
 import { mentionsQuery, valueKind } from './mentions.js';
 import { mountCounts } from './counts.js';
-import { ident, integer } from './sql.js';
+import { ident, integer, literal } from './sql.js';
+
+/**
+ * Every row that belongs to one message: the rows of other tables whose packet_id is it,
+ * and the connection events about it (message_id). Null when no table links to packets.
+ */
+export function messageRowsQuery(schema, id) {
+    const n = integer(id);
+    const parts = [];
+    for (const table of schema) {
+        if (table.table === 'packet') continue;
+        for (const link of ['packet_id', 'message_id']) {
+            if (!hasColumn(table, link)) continue;
+            parts.push(`select ${literal(table.table)} as content_table, ${ident(rowKey(table))} as content_id, ` +
+                `${literal(link)} as linked_by from ${ident(table.table)} where ${ident(link)} = ${n}`);
+        }
+    }
+    return parts.length ? `${parts.join('\nunion all\n')}\norder by content_table, content_id` : null;
+}
 
 /** The query (and a heading) a route stands for. Throws when the route names nothing. */
 async function routeQuery(route) {
@@ -76,8 +94,12 @@ export function createQueryPage() {
     );
     const heading = h('h1', { class: 'page-title', id: 'query-title' });
     const result = h('section', { id: 'result', class: 'result', 'aria-labelledby': 'query-title', 'aria-busy': 'false' });
+    // Under a packet: the rows of the other tables that belong to it.
+    const relatedTitle = h('h2', { id: 'related-title' }, 'Rows that belong to this message');
+    const relatedBody = h('div', { id: 'related-result' });
+    const related = h('section', { class: 'related', 'aria-labelledby': 'related-title', hidden: true }, relatedTitle, relatedBody);
     const counts = h('aside', { id: 'counts', class: 'side', 'aria-label': 'Messages per type' });
-    const root = h('div', { class: 'query-page' }, h('div', { class: 'query-main' }, heading, form, result), counts);
+    const root = h('div', { class: 'query-page' }, h('div', { class: 'query-main' }, heading, form, result, related), counts);
     mountCounts(counts);
 
     let controller = null;
@@ -146,7 +168,24 @@ export function createQueryPage() {
         }
     }
 
+    let shown = 0; // which show() is current: a late answer for an older page is dropped
+
+    async function showMessageRows(id, mine) {
+        const sql = messageRowsQuery(await getSchema(), id);
+        if (!sql) return;
+        try {
+            const reply = await query(sql);
+            if (mine !== shown) return;
+            clearError('related');
+            renderResult(relatedBody, reply, { asTable: true });
+            related.hidden = false;
+        } catch (e) {
+            showError('related', `Rows of message ${id}: ${e.message}`);
+        }
+    }
+
     async function show(route) {
+        const mine = ++shown;
         try {
             const { sql, title } = await routeQuery(route);
             heading.textContent = title || 'Query';
@@ -159,7 +198,9 @@ export function createQueryPage() {
                 return;
             }
             textarea.value = sql;
+            related.hidden = true;
             await run(sql);
+            if (route.name === 'row' && route.table === 'packet') await showMessageRows(route.id, mine);
         } catch (e) {
             showError('route', e.message);
             replace(result);
