@@ -131,6 +131,7 @@ test('a query typed in the editor runs, shows its rows, sorts, and is bookmarkab
         await runInEditor(page, sql);
         await page.waitForURL((u) => u.searchParams.get('sql') === sql);
         await page.click('#history summary');
+        await page.waitForSelector('#history[open] .menu-sql');
         const history = await page.$$eval('#history .menu-sql', (els) => els.map((e) => e.textContent));
         assert.deepEqual(history, [sql, 'select count(*) from packet']);
 
@@ -347,7 +348,11 @@ test('the status shows an import progressing, and queries work during it', async
     const big = await startServer(SERVE, { name: 'import', pcap });
     try {
         await withPage('import', big, async (page) => {
-            await page.goto(`${big.url}/query`);
+            // The import keeps both cores busy: give the first page load more time than
+            // the default 30 s, and say how long it took.
+            const loading = Date.now();
+            await page.goto(`${big.url}/query`, { timeout: 120000 });
+            t.diagnostic(`the console loaded in ${Date.now() - loading} ms during the import`);
             const seen = [];
             let counts = [];
             let shot = false;
