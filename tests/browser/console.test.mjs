@@ -12,6 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -440,6 +441,42 @@ test('with web.token set: login, the token prompt when the cookie is lost, and "
         }, { allow: [401] });
     } finally {
         await guarded.stop();
+    }
+});
+
+test('capture start and stop from the header (live capture on lo)', async () => {
+    const srv = await startServer(SERVE, {
+        name: 'capture', capture: { device_ip: '127.0.0.1', filter: 'udp port 44000' },
+    });
+    try {
+        await withPage('capture', srv, async (page) => {
+            await page.goto(`${srv.url}/dashboard`);
+            await page.waitForSelector('#capture-toggle:not([disabled])');
+            assert.equal(await page.textContent('#capture-toggle'), 'Start capture');
+            await page.click('#capture-toggle');
+            await page.waitForFunction(() => document.querySelector('#capturing').textContent === 'capturing');
+            assert.equal(await page.textContent('#capture-toggle'), 'Stop capture');
+            assert.match(await page.textContent('#notice'), /^Capturing on /);
+            assert.match(await page.textContent('#status'), /capturing on \S+/);
+            assert.ok(await page.$('#packets-received'), 'packets received are shown');
+            assert.ok(await page.$('#packets-dropped'), 'packets dropped are shown');
+            // Datagrams to the filtered port: the live counter goes up on the page.
+            const sock = dgram.createSocket('udp4');
+            for (let i = 0; i < 20; i++) {
+                await new Promise((r) => sock.send(Buffer.from(`not nano ${i}`), 44000, '127.0.0.1', r));
+            }
+            sock.close();
+            await page.waitForFunction(() => /^[1-9]/.test(document.querySelector('#packets-received .stat-value').textContent));
+            assert.equal((await srv.api('status')).capturing, true);
+            await screenshot(page, ARTIFACTS, 'capturing');
+            await page.click('#capture-toggle');
+            await page.waitForFunction(() => document.querySelector('#capturing').textContent === 'not capturing');
+            assert.match(await page.textContent('#notice'), /^Capture stopped/);
+            assert.equal((await srv.api('status')).capturing, false);
+            assert.equal(await page.$('.banner-item'), null, 'no error');
+        });
+    } finally {
+        await srv.stop();
     }
 });
 

@@ -21,13 +21,13 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function startServer(binary, { name, pcap, token, web = {} }) {
+export async function startServer(binary, { name, pcap, token, web = {}, capture = {} }) {
     if (!fs.existsSync(binary)) throw new Error(`no server binary at ${binary} (set NANOCAP_SERVE)`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `nanocap-browser-${name}-`));
     const port = await freePort();
     const config = {
         database: path.join(dir, 'capture.db'),
-        capture: { enabled: false },
+        capture: { enabled: false, ...capture },
         web: { enabled: true, bind: '127.0.0.1', port, ...web, ...(token ? { token } : {}) },
     };
     const configPath = path.join(dir, 'nanocap.config');

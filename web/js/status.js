@@ -110,6 +110,7 @@ export function mountStatus(el) {
             parts.push(item('msg/s', rate(status.messages_per_second), { id: 'rate' }));
             parts.push(item('database', bytes(status.database_bytes), { id: 'db-size', title: status.database }));
             if (status.max_db_size_reached) parts.push(badge('max database size reached', 'bad', { id: 'max-size' }));
+            if (status.packet_queue_size) parts.push(item('awaiting processing', int(status.packet_queue_size), { id: 'queue' }));
             if (status.packet_parse_error_count) parts.push(item('parse errors', int(status.packet_parse_error_count)));
             parts.push(h('span', { class: 'version' }, status.version));
         }
