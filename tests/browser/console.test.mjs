@@ -438,6 +438,9 @@ test('with web.token set: login, the token prompt when the cookie is lost, and "
             await page.waitForFunction(() => /^Removed \d/.test(document.querySelector('#notice').textContent));
             assert.equal((await guarded.api('count/packet')).count, 0);
             assert.equal(await page.$('.banner-item'), null, 'no error');
+            // The counts beside the editor follow.
+            await page.click('nav.pages a[data-page="query"]');
+            await page.waitForFunction(() => document.querySelector('#per-type tbody').textContent === 'no messages yet');
         }, { allow: [401] });
     } finally {
         await guarded.stop();

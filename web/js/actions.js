@@ -58,6 +58,8 @@ export function mountActions(el) {
             busy = false;
             render();
             pollNow();
+            // The rows changed (or may have): views that show counts refresh themselves.
+            window.dispatchEvent(new CustomEvent('nanocap:data-changed'));
         }
     }
 

@@ -50,6 +50,8 @@ export function mountCounts(el) {
         running = now;
     });
 
+    window.addEventListener('nanocap:data-changed', refresh);
+
     replace(el,
         h('h2', {}, 'Messages per type'),
         h('table', { class: 'counts', id: 'per-type' },

@@ -201,6 +201,7 @@ export function createDashboardPage() {
     }
 
     refreshButton.addEventListener('click', refresh);
+    window.addEventListener('nanocap:data-changed', () => { if (visible) refresh(); });
     onStatus(({ status }) => {
         if (!visible || !auto.checked || !status || !(status.capturing || status.importing)) return;
         if (Date.now() - lastRefresh >= REFRESH_MS) refresh();
