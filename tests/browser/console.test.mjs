@@ -291,7 +291,7 @@ test('a result cut by the row limit or the time limit says so', async () => {
         assert.equal(await page.$('[data-flag="timed_out"]'), null);
 
         // A row every few million steps: rows arrive, then the time limit stops the query.
-        const slow = 'with recursive r(i) as (select 1 union all select i + 1 from r) select i from r where i % 2000000 = 0';
+        const slow = 'with recursive r(i) as (select 1 union all select i + 1 from r) select i from r where i % 200000 = 0';
         await page.goto(`${server.url}/query?sql=${encodeURIComponent(slow)}`);
         await page.waitForSelector('[data-flag="timed_out"]', { timeout: TIME_LIMIT_MS * 10 });
         assert.ok((await gridRows(page)).length > 0);
@@ -493,6 +493,11 @@ test('when the server goes away the status says so and keeps retrying', async ()
             await page.waitForSelector('#status-error');
             assert.equal(await page.textContent('#status-error'), 'server unreachable');
             assert.match(await page.textContent('#status'), /retrying in \d+ s/);
+            assert.equal(await page.$('#capturing'), null, 'no stale status');
+            assert.equal(await page.isDisabled('#capture-toggle'), true);
+            assert.equal(await page.isDisabled('#destroy'), true);
+            // It backs off: 1, 2, 4 s between tries.
+            await page.waitForFunction(() => /retrying in 4 s/.test(document.querySelector('#status').textContent), null, { timeout: 15000 });
             await screenshot(page, ARTIFACTS, 'server-unreachable');
         }, { allow: [/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/] });
     } finally {

@@ -87,7 +87,8 @@ export function mountActions(el) {
     });
 
     onStatus((state) => {
-        status = state.status;
+        // No action while the server cannot be reached (its last status may be stale).
+        status = state.error ? null : state.status;
         render();
     });
     replace(el, toggle, destroy);

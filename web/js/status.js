@@ -103,7 +103,8 @@ export function mountStatus(el) {
             parts.push(badge(error.status === 0 ? 'server unreachable' : 'status failed', 'bad', { id: 'status-error' }),
                 h('span', { class: 'stat-label' }, ` ${error.message}; retrying in ${Math.round(retryIn / 1000)} s`));
         }
-        if (status) {
+        // While the server cannot be reached its last status would be stale: not shown.
+        if (status && !error) {
             parts.push(status.capturing ? badge('capturing', 'live', { id: 'capturing' }) : badge('not capturing', 'idle', { id: 'capturing' }));
             if (status.import && (status.importing || !status.capturing)) parts.push(importView(status.import, status.importing));
             if (status.capture) parts.push(captureView(status.capture, status.capturing));
@@ -112,7 +113,9 @@ export function mountStatus(el) {
             if (status.max_db_size_reached) parts.push(badge('max database size reached', 'bad', { id: 'max-size' }));
             if (status.packet_queue_size) parts.push(item('awaiting processing', int(status.packet_queue_size), { id: 'queue' }));
             if (status.packet_parse_error_count) parts.push(item('parse errors', int(status.packet_parse_error_count)));
-            parts.push(h('span', { class: 'version' }, status.version));
+            // "nanocap 0.1.0 (Nano protocol up to …)": the first words, all of it on hover.
+            const version = String(status.version);
+            parts.push(h('span', { class: 'version', title: version }, version.replace(/ \(.*\)$/, '')));
         }
         replace(el, parts);
     });
