@@ -97,9 +97,8 @@ if command -v npm >/dev/null && [ ! -d tests/browser/node_modules/playwright-cor
     (cd tests/browser && timeout 600 npm ci --no-audit --no-fund --loglevel=error) ||
         echo "npm ci failed: the browser tests will be skipped"
 fi
-if [ -f serve/Cargo.toml ]; then
-    cargo build --release --manifest-path serve/Cargo.toml
-fi
+# The binary the tests start (cargo test above built its test profile's copy).
+cargo build --release --manifest-path serve/Cargo.toml
 # The import-progress test imports a generated capture large enough to watch (built as
 # tests/bench_build.sh does, so target/release/libnanocap.so stays the shipped one).
 CARGO_TARGET_DIR=target/generator cargo build --quiet --release --no-default-features --features synth --example gen_capture
