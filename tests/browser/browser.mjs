@@ -17,7 +17,8 @@ export function launch() {
 
 /**
  * A new context and page. `errors` collects console errors and uncaught exceptions;
- * `blocked` every request that was refused for leaving the machine.
+ * `blocked` every request that was refused for leaving the machine; `unanswered()` lists
+ * the requests still waiting for the server.
  */
 export async function openPage(browser, { colorScheme = 'light' } = {}) {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme });
@@ -34,7 +35,18 @@ export async function openPage(browser, { colorScheme = 'light' } = {}) {
         if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
     });
     page.on('pageerror', (e) => errors.push(`exception: ${e.message}`));
-    return { context, page, errors, blocked };
+    // Requests the server has not answered yet: a test that times out lists them.
+    const pending = new Map();
+    page.on('request', (r) => pending.set(r, Date.now()));
+    page.on('requestfinished', (r) => pending.delete(r));
+    page.on('requestfailed', (r) => pending.delete(r));
+    const unanswered = () => [...pending].map(([r, t]) =>
+        `${r.method()} ${new URL(r.url()).pathname} (sent ${Date.now() - t} ms ago)`);
+    if (process.env.NANOCAP_BROWSER_DEBUG) {
+        page.on('response', (r) => console.error(`${r.status()} ${r.request().method()} ${r.url()}`));
+        page.on('requestfailed', (r) => console.error(`failed ${r.url()} ${r.failure() && r.failure().errorText}`));
+    }
+    return { context, page, errors, blocked, unanswered };
 }
 
 /**

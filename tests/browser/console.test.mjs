@@ -51,6 +51,10 @@ async function withPage(name, srv, body, { allow = [], colorScheme } = {}) {
         assert.deepEqual(unexpectedErrors(p.errors, allow), [], 'errors in the browser console');
     } catch (e) {
         await screenshot(p.page, ARTIFACTS, `${name}-failed`).catch(() => {});
+        // What the browser said, for the one reading the failure.
+        if (p.errors.length) e.message += `\nbrowser console:\n  ${p.errors.join('\n  ')}`;
+        const waiting = p.unanswered();
+        if (waiting.length) e.message += `\nrequests the server has not answered:\n  ${waiting.join('\n  ')}`;
         throw e;
     } finally {
         await p.context.close();
@@ -125,6 +129,12 @@ test('a query typed in the editor runs, shows its rows, sorts, and is bookmarkab
         await page.click('th:has(button.sort:text-is("n")) button');
         assert.equal(await page.getAttribute('th:has(button.sort:text-is("n"))', 'aria-sort'), 'descending');
         assert.equal((await gridRows(page))[0][1], String(Math.max(...counts)));
+
+        // Export: every row as CSV, straight from the server.
+        const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+        const csv = fs.readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+        assert.equal(csv[0], 'msg_name,n');
+        assert.equal(csv.length, expected.rows.length + 1);
 
         // History: newest first, no duplicate.
         await runInEditor(page, 'select count(*) from packet');

@@ -10,28 +10,11 @@ import { renderResult } from './grid.js';
 import { EXAMPLES } from './examples.js';
 import { loadHistory, addToHistory, clearHistory } from './history.js';
 import { navigate, queryUrl } from './router.js';
-import { getSchema, findTable, rowKey, hasColumn } from './schema.js';
+import { getSchema, findTable, rowKey } from './schema.js';
 import { mentionsQuery, valueKind } from './mentions.js';
 import { mountCounts } from './counts.js';
-import { ident, integer, literal } from './sql.js';
-
-/**
- * Every row that belongs to one message: the rows of other tables whose packet_id is it,
- * and the connection events about it (message_id). Null when no table links to packets.
- */
-export function messageRowsQuery(schema, id) {
-    const n = integer(id);
-    const parts = [];
-    for (const table of schema) {
-        if (table.table === 'packet') continue;
-        for (const link of ['packet_id', 'message_id']) {
-            if (!hasColumn(table, link)) continue;
-            parts.push(`select ${literal(table.table)} as content_table, ${ident(rowKey(table))} as content_id, ` +
-                `${literal(link)} as linked_by from ${ident(table.table)} where ${ident(link)} = ${n}`);
-        }
-    }
-    return parts.length ? `${parts.join('\nunion all\n')}\norder by content_table, content_id` : null;
-}
+import { ident, integer } from './sql.js';
+import { messageRowsQuery } from './message-rows.js';
 
 /** The query (and a heading) a route stands for. Throws when the route names nothing. */
 async function routeQuery(route) {
