@@ -28,6 +28,7 @@ const TIME_LIMIT_MS = 2000;
 
 let browser;
 let server; // the sample, imported before the tests start
+const scratch = []; // directories to remove at the end
 
 before(async () => {
     fs.rmSync(ARTIFACTS, { recursive: true, force: true });
@@ -39,6 +40,7 @@ before(async () => {
 after(async () => {
     if (browser) await browser.close();
     if (server) await server.stop();
+    for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** A page on `srv`; after `body`, a screenshot, then no unexpected error and no request out. */
@@ -343,19 +345,33 @@ test('the dashboard plots render', async () => {
     }, { colorScheme: 'dark' });
 });
 
-test('the status shows an import progressing, and queries work during it', async (t) => {
+/** The generated capture the import tests share (made once); null without the generator. */
+let bigCapture;
+function generatedCapture() {
+    if (bigCapture !== undefined) return bigCapture;
     const generator = [
         process.env.NANOCAP_GEN_CAPTURE,
         path.join(ROOT, 'target/generator/release/examples/gen_capture'),
         path.join(ROOT, 'target/release/examples/gen_capture'),
     ].find((p) => p && fs.existsSync(p));
     if (!generator) {
-        t.skip('no gen_capture (cargo build --release --features synth --example gen_capture)');
-        return;
+        bigCapture = null;
+        return null;
     }
     const dir = fs.mkdtempSync(path.join(ROOT, 'target', 'browser-import-'));
-    const pcap = path.join(dir, 'big.pcapng');
-    execFileSync(generator, ['--messages', process.env.NANOCAP_BROWSER_IMPORT_MESSAGES || '200000', '--truth', '-', pcap]);
+    scratch.push(dir); // removed after the last test (an after() here would belong to this test)
+    bigCapture = path.join(dir, 'big.pcapng');
+    execFileSync(generator, ['--messages', process.env.NANOCAP_BROWSER_IMPORT_MESSAGES || '200000', '--truth', '-', bigCapture]);
+    return bigCapture;
+}
+const NO_GENERATOR = 'no gen_capture (cargo build --release --features synth --example gen_capture)';
+
+test('the status shows an import progressing, and queries work during it', async (t) => {
+    const pcap = generatedCapture();
+    if (!pcap) {
+        t.skip(NO_GENERATOR);
+        return;
+    }
     const big = await startServer(SERVE, { name: 'import', pcap });
     try {
         await withPage('import', big, async (page) => {
@@ -395,7 +411,26 @@ test('the status shows an import progressing, and queries work during it', async
         });
     } finally {
         await big.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
+test('an import stopped by max_capture_megabytes shows "max database size reached"', async (t) => {
+    const pcap = generatedCapture();
+    if (!pcap) {
+        t.skip(NO_GENERATOR);
+        return;
+    }
+    const capped = await startServer(SERVE, { name: 'max-size', pcap, capture: { max_capture_megabytes: 2 } });
+    try {
+        const status = await capped.waitImported();
+        assert.equal(status.max_db_size_reached, true, 'the server says the limit was reached');
+        await withPage('max-size', capped, async (page) => {
+            await page.goto(`${capped.url}/query`);
+            await page.waitForSelector('#max-size');
+            assert.equal(await page.textContent('#max-size'), 'max database size reached');
+        });
+    } finally {
+        await capped.stop();
     }
 });
 

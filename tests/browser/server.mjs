@@ -64,6 +64,7 @@ export async function startServer(binary, { name, pcap, token, web = {}, capture
             for (;;) {
                 const s = await server.api('status');
                 if (!s.importing && s.import) return s;
+                if (exited) throw new Error(`${name}: nanocap-serve exited (${JSON.stringify(exited)}):\n${server.log()}`);
                 if (Date.now() > end) throw new Error(`${name}: the import did not end in ${timeoutMs} ms`);
                 await sleep(200);
             }
