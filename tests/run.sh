@@ -83,12 +83,56 @@ cargo test --release --manifest-path tests/harness/Cargo.toml 2>&1 | tee -a "$lo
 echo "== nanocap-serve (REST API over HTTP, live capture driven over HTTP, load)"
 cargo test --release --manifest-path serve/Cargo.toml 2>&1 | tee -a "$log"
 
+# The console's browser tests (tests/browser, node:test): Debian's chromium driven by
+# playwright-core from npm, against a real nanocap-serve. Without chromium, the npm
+# package or the server they count as skipped; their counts join the closing line.
+echo "== browser tests (the console in headless Chromium)"
+browser_pass=0 browser_fail=0 browser_skip=0 browser_why=""
+if ! command -v chromium >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; } ||
+        echo "could not install chromium: the browser tests will be skipped"
+fi
+if command -v npm >/dev/null && [ ! -d tests/browser/node_modules/playwright-core ]; then
+    (cd tests/browser && timeout 600 npm ci --no-audit --no-fund --loglevel=error) ||
+        echo "npm ci failed: the browser tests will be skipped"
+fi
+# The binary the tests start (cargo test above built its test profile's copy).
+cargo build --release --manifest-path serve/Cargo.toml
+# The import-progress test imports a generated capture large enough to watch (built as
+# tests/bench_build.sh does, so target/release/libnanocap.so stays the shipped one).
+CARGO_TARGET_DIR=target/generator cargo build --quiet --release --no-default-features --features synth --example gen_capture
+if ! command -v chromium >/dev/null; then
+    browser_why="no chromium"
+elif ! command -v node >/dev/null || [ ! -d tests/browser/node_modules/playwright-core ]; then
+    browser_why="no node or no playwright-core (npm ci in tests/browser)"
+elif [ ! -x "${NANOCAP_SERVE:-serve/target/release/nanocap-serve}" ]; then
+    browser_why="no nanocap-serve binary"
+fi
+if [ -n "$browser_why" ]; then
+    browser_skip=1
+else
+    browser_log=$(mktemp)
+    (cd tests/browser && node --test --test-reporter=tap --test-concurrency=1 console.test.mjs) 2>&1 |
+        tee "$browser_log" || true
+    count() { awk -v k="$1" '$1 == "#" && $2 == k { n = $3 } END { print n + 0 }' "$browser_log"; }
+    browser_pass=$(count pass)
+    browser_fail=$(($(count fail) + $(count cancelled)))
+    browser_skip=$(count skipped)
+    # A runner that died before its summary is a failure, not zero tests.
+    grep -q '^# tests ' "$browser_log" || browser_fail=$((browser_fail + 1))
+    rm -f "$browser_log"
+    echo "screenshots: target/browser-artifacts/"
+fi
+
 # One closing line for the whole suite (every cargo test run above passed, or set -e
 # and pipefail would have stopped us). A test that skipped itself shows as `ok` to
 # cargo: it is counted as skipped, not passed, when its `test NAME ... ok` line is in
 # the output of the test binary that recorded the skip.
 echo "== summary"
-awk -F'\t' -v skipped="$NANOCAP_SKIPPED" '
+awk -F'\t' -v skipped="$NANOCAP_SKIPPED" \
+    -v bp="$browser_pass" -v bf="$browser_fail" -v bs="$browser_skip" -v bwhy="$browser_why" '
     BEGIN { while ((getline line < skipped) > 0) { split(line, part, "\t"); skip[part[1] "\t" part[2]] = part[3] } }
     / Running .*\(.*\)$/ { bin = $0; sub(/^.*\(/, "", bin); sub(/\)$/, "", bin); sub(/^.*\//, "", bin) }
     /^test .* \.\.\. ok$/ {
@@ -96,5 +140,10 @@ awk -F'\t' -v skipped="$NANOCAP_SKIPPED" '
         if ((k in skip) && !(k in counted)) { counted[k] = 1; s++; list = list "  skipped: " bin " " name ": " skip[k] "\n" }
     }
     /^test result:/ { n = split($0, w, " "); for (i = 2; i <= n; i++) { if (w[i] ~ /^passed;?$/) p += w[i-1]; if (w[i] ~ /^failed;?$/) f += w[i-1] } }
-    END { printf "%s", list; printf "tests: %d passed, %d failed, %d skipped\n", p - s, f, s }
+    END {
+        if (bwhy != "") list = list "  skipped: browser tests: " bwhy "\n"
+        printf "%s", list; printf "tests: %d passed, %d failed, %d skipped\n", p - s + bp, f + bf, s + bs
+    }
 ' "$log"
+# cargo's failures stopped the script already (set -e); the browser tests' do it here.
+[ "$browser_fail" -eq 0 ]
