@@ -198,6 +198,8 @@ pub enum AnomalyKind {
     TcpUnframed,
     TcpOverflow,
     TcpEvicted,
+    /// Bytes arrived for a hole already given up as lost: not read.
+    TcpLate,
     // Filtering.
     /// The BPF filter cannot be compiled for a link type met in the capture: its
     /// frames are left out.
@@ -230,6 +232,7 @@ impl AnomalyKind {
             AnomalyKind::TcpUnframed => "tcp_unframed",
             AnomalyKind::TcpOverflow => "tcp_overflow",
             AnomalyKind::TcpEvicted => "tcp_evicted",
+            AnomalyKind::TcpLate => "tcp_late",
             AnomalyKind::FilterNotApplicable => "filter_not_applicable",
         }
     }
