@@ -1093,3 +1093,53 @@ fn lending_events_gives_the_same_sequence_as_taking_them() {
     assert_eq!(lent, taken);
     assert_eq!(p.stats().anomalies, taken.len() as u64);
 }
+
+fn eth_tcp_flags(from_client: bool, seq: u32, syn: bool, ack: Option<u32>, rst: bool) -> Vec<u8> {
+    let (src, dst, sport, dport) = if from_client {
+        ([10, 0, 0, 1], [10, 0, 0, 2], 51000, 7075)
+    } else {
+        ([10, 0, 0, 2], [10, 0, 0, 1], 7075, 51000)
+    };
+    let mut b = PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv4(src, dst, 64)
+        .tcp(sport, dport, seq, 65535);
+    if syn {
+        b = b.syn();
+    }
+    if let Some(n) = ack {
+        b = b.ack(n);
+    }
+    if rst {
+        b = b.rst();
+    }
+    let mut v = Vec::new();
+    b.write(&mut v, &[]).unwrap();
+    v
+}
+
+#[test]
+fn a_refused_nano_connection_shows_in_the_connection_events() {
+    // SYN to port 7075, RST-ACK back: no byte of data either way.
+    let recs = vec![
+        (1, 0, eth_tcp_flags(true, 1000, true, None, false)),
+        (1, 10, eth_tcp_flags(false, 0, false, Some(1001), true)),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 1, &recs);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    let events = all_events(&mut p);
+    let conns: Vec<(ConnectionEventKind, u64, u16, bool)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Connection(c) => Some((c.event, c.meta.frame, c.meta.src_port, c.closed)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        conns,
+        vec![
+            (ConnectionEventKind::Open, 1, 51000, false),
+            (ConnectionEventKind::Reset, 2, 7075, true),
+        ]
+    );
+    assert_eq!(events.len(), 2, "{events:?}");
+}

@@ -54,6 +54,8 @@ struct Connection {
     /// Segments of this connection seen so far (both directions): the clock of the
     /// reorder window.
     ticks: u64,
+    /// A segment with payload was seen.
+    carried_data: bool,
 }
 
 /// Where events of the current call go.
@@ -95,6 +97,7 @@ impl Connection {
         f: impl FnOnce(&mut Connection, &mut Ctx<'_>) -> R,
     ) -> R {
         let mut gate = std::mem::take(&mut self.gate);
+        let was_nano = gate.confirmed();
         let result = {
             let mut ctx = Ctx {
                 frame: sink.frame,
@@ -110,6 +113,11 @@ impl Connection {
             };
             f(self, &mut ctx)
         };
+        if !was_nano && gate.confirmed() {
+            if let Some(c) = self.session.client() {
+                sink.listening.learn_nano(self.ends[1 - c].1);
+            }
+        }
         if self.closed {
             gate.release();
         }
@@ -190,7 +198,13 @@ impl Connection {
                 ),
             );
         }
+        self.carried_data |= !seg.payload.is_empty();
         if seg.rst {
+            if self.refused_nano(ctx) {
+                // Refused or reset before any data, on a Nano port: no message will
+                // ever confirm it, but it is a Nano connection attempt.
+                ctx.confirm();
+            }
             self.end(d, "reset", ctx);
             let info = ConnInfo {
                 closed: true,
@@ -212,6 +226,12 @@ impl Connection {
         }
         // This segment's FIN, or its ACK settling the other direction up to its FIN.
         self.report_fins([1 - d, d], ctx);
+    }
+
+    /// No byte of data either way, and the server's port is a Nano port.
+    fn refused_nano(&self, ctx: &Ctx<'_>) -> bool {
+        let server = self.session.client().map(|c| self.ends[1 - c].1);
+        !self.carried_data && server.is_some_and(|p| ctx.listening.is_nano(p))
     }
 
     /// Reports the FIN of each side in `order` whose stream is now complete.
@@ -482,6 +502,7 @@ impl ConnectionTable {
             gate: Gate::default(),
             counted: 0,
             ticks: 0,
+            carried_data: false,
         };
         if seg.syn && seg.ack_flag {
             // The client's data starts at what the SYN-ACK acknowledges.

@@ -20,7 +20,8 @@
 //!   tcp_truncated, tcp_unframed, tcp_overflow, tcp_evicted, tcp_late.
 //!
 //! A connection's events are held back until it carries a Nano message or stream item;
-//! one that never does (another protocol, a refused SYN) leaves no events.
+//! one that never does (another protocol) leaves no events, except a connection to a
+//! Nano port reset before any data (refused): its "open" and "reset" are reported.
 
 mod bootstrap;
 mod classify;

@@ -754,6 +754,78 @@ fn a_connection_without_nano_traffic_leaves_no_events() {
     assert!(matches!(ev[3], Event::Message(_)));
 }
 
+/// Only the connection events, as (event, detail, sent by the client).
+fn life_sides(h: &Harness, ev: &[Event]) -> Vec<(String, Option<String>, bool)> {
+    connection_events(ev)
+        .into_iter()
+        .map(|c| {
+            let from_client = h.side(&c.meta) == CLIENT;
+            (c.event.to_string(), c.detail.clone(), from_client)
+        })
+        .collect()
+}
+
+#[test]
+fn a_connection_refused_or_reset_before_any_data_is_an_open_and_a_reset() {
+    let open = ("open".to_string(), Some("SYN".to_string()), true);
+    let reset = |who: &str, client: bool| {
+        let detail = format!("RST from the {who}");
+        ("reset".to_string(), Some(detail), client)
+    };
+    // Refused: SYN, then the server's RST-ACK (port 7075, a Nano port).
+    let mut h = Harness::new();
+    let isn = h.seq[CLIENT];
+    h.raw(CLIENT, isn, "S", &[]);
+    h.seq[CLIENT] = isn.wrapping_add(1);
+    h.raw(SERVER, 0, "RA", &[]);
+    let ev = h.events();
+    assert_eq!(
+        life_sides(&h, &ev),
+        vec![open.clone(), reset("server", false)]
+    );
+    assert!(connection_events(&ev)[1].closed);
+    assert!(messages(&ev).is_empty() && anomalies(&ev).is_empty());
+    // Accepted, then reset by the client before any data.
+    let mut h = Harness::new();
+    h.handshake();
+    h.rst(CLIENT);
+    let ev = h.events();
+    assert_eq!(
+        life_sides(&h, &ev),
+        vec![open.clone(), reset("client", true)]
+    );
+    // After data that is not Nano, a reset leaves nothing, as before.
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, b"GET / HTTP/1.1\r\n\r\n");
+    h.rst(SERVER);
+    assert!(h.events().is_empty());
+}
+
+#[test]
+fn a_refused_connection_is_reported_only_on_a_nano_port() {
+    let refuse = |h: &mut Harness, client_port: u16| {
+        h.ends[CLIENT].1 = client_port;
+        let isn = h.seq[CLIENT];
+        h.raw(CLIENT, isn, "S", &[]);
+        h.raw(SERVER, 0, "RA", &[]);
+        h.events()
+    };
+    let mut h = Harness::new();
+    h.ends[SERVER].1 = 30000;
+    // Nothing says 30000 is a Nano port yet: a SYN to it says nothing of the protocol.
+    assert!(refuse(&mut h, 40001).is_empty());
+    // A Nano connection to it.
+    h.ends[CLIENT].1 = 40002;
+    h.handshake();
+    h.send(CLIENT, &telemetry_req());
+    assert_eq!(messages(&h.events()).len(), 1);
+    // Now a refused connection to that port is reported.
+    let ev = refuse(&mut h, 40003);
+    let l: Vec<String> = life(&ev).into_iter().map(|(e, _)| e).collect();
+    assert_eq!(l, vec!["open", "reset"]);
+}
+
 // ---------------------------------------------------------------- bootstrap
 
 #[test]
