@@ -177,6 +177,8 @@ pub enum AnomalyKind {
     BadRecord,
     ReadError,
     // Link, IP and transport headers.
+    /// A frame the capture cut short (snap length) cannot be read past the cut.
+    SnaplenTruncated,
     BadLink,
     BadIp,
     BadUdp,
@@ -213,6 +215,7 @@ impl AnomalyKind {
             AnomalyKind::RecordTooLarge => "record_too_large",
             AnomalyKind::BadRecord => "bad_record",
             AnomalyKind::ReadError => "read_error",
+            AnomalyKind::SnaplenTruncated => "snaplen_truncated",
             AnomalyKind::BadLink => "bad_link",
             AnomalyKind::BadIp => "bad_ip",
             AnomalyKind::BadUdp => "bad_udp",
