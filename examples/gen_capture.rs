@@ -28,7 +28,8 @@ OPTIONS:
                           valid proof of work; elsewhere truth says work_valid: false
     --port P              node port (default: the network's, 44000/7075/54000/17075)
     --malformed-rate R    fraction of malformed messages, 0..1 (default 0)
-    --tcp-shaping S       plain | messy (default: plain with coalescing)
+    --tcp-shaping S       plain | messy | reordered (messy, and 15 % of segments captured
+                          late, after their ACK) (default: plain with coalescing)
     --truncate            cut the last record in half (truncated file)
     --truth FILE          ground truth JSON (default OUT.truth.json; '-' for none)
     --preset NAME         udp-all-types | tcp-realistic | sample | link-<LINK>
@@ -139,6 +140,7 @@ fn run() -> Result<(), String> {
                 cfg.shaping = match val("--tcp-shaping")?.as_str() {
                     "plain" => TcpShaping::plain(),
                     "messy" => TcpShaping::messy(),
+                    "reordered" => TcpShaping::reordered(),
                     v => return Err(format!("unknown shaping {v}")),
                 }
             }

@@ -177,6 +177,8 @@ pub enum AnomalyKind {
     BadRecord,
     ReadError,
     // Link, IP and transport headers.
+    /// A frame the capture cut short (snap length) cannot be read past the cut.
+    SnaplenTruncated,
     BadLink,
     BadIp,
     BadUdp,
@@ -198,6 +200,8 @@ pub enum AnomalyKind {
     TcpUnframed,
     TcpOverflow,
     TcpEvicted,
+    /// Bytes arrived for a hole already given up as lost: not read.
+    TcpLate,
     // Filtering.
     /// The BPF filter cannot be compiled for a link type met in the capture: its
     /// frames are left out.
@@ -211,6 +215,7 @@ impl AnomalyKind {
             AnomalyKind::RecordTooLarge => "record_too_large",
             AnomalyKind::BadRecord => "bad_record",
             AnomalyKind::ReadError => "read_error",
+            AnomalyKind::SnaplenTruncated => "snaplen_truncated",
             AnomalyKind::BadLink => "bad_link",
             AnomalyKind::BadIp => "bad_ip",
             AnomalyKind::BadUdp => "bad_udp",
@@ -230,6 +235,7 @@ impl AnomalyKind {
             AnomalyKind::TcpUnframed => "tcp_unframed",
             AnomalyKind::TcpOverflow => "tcp_overflow",
             AnomalyKind::TcpEvicted => "tcp_evicted",
+            AnomalyKind::TcpLate => "tcp_late",
             AnomalyKind::FilterNotApplicable => "filter_not_applicable",
         }
     }

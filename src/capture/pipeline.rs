@@ -293,7 +293,7 @@ impl Layers {
             }
             Link::Bad(why) => {
                 self.stats.bad_link_frames += 1;
-                self.anomaly(frame, AnomalyKind::BadLink, why.to_string());
+                self.unreadable(frame, AnomalyKind::BadLink, why.to_string());
                 return;
             }
         };
@@ -301,7 +301,7 @@ impl Layers {
             Ok(p) => p,
             Err(why) => {
                 self.stats.bad_ip_frames += 1;
-                self.anomaly(frame, AnomalyKind::BadIp, why);
+                self.unreadable(frame, AnomalyKind::BadIp, why);
                 return;
             }
         };
@@ -343,7 +343,7 @@ impl Layers {
                 }
                 Err(why) => {
                     self.stats.bad_transport += 1;
-                    self.anomaly(frame, AnomalyKind::BadTcp, why);
+                    self.unreadable(frame, AnomalyKind::BadTcp, why);
                 }
             },
             _ => self.stats.other_ip_packets += 1,
@@ -355,7 +355,7 @@ impl Layers {
             Ok(d) => d,
             Err(why) => {
                 self.stats.bad_transport += 1;
-                self.anomaly(frame, AnomalyKind::BadUdp, why.to_string());
+                self.unreadable(frame, AnomalyKind::BadUdp, why.to_string());
                 return;
             }
         };
@@ -390,6 +390,22 @@ impl Layers {
         self.next_id += 1;
         self.cookies.on_message(&mut message);
         self.pending.push_back(Event::Message(message));
+    }
+
+    /// A header of `frame` could not be read (`kind`, because `why`). When the capture
+    /// kept less of the frame than was on the wire (its snap length), the cut is the
+    /// reason: it is reported as such, not as a broken header.
+    fn unreadable(&mut self, frame: &Frame<'_>, kind: AnomalyKind, why: String) {
+        let captured = frame.data.len() as u64;
+        if captured < u64::from(frame.orig_len) {
+            let detail = format!(
+                "frame cut to {captured} of its {} bytes by the capture's snap length: {why}",
+                frame.orig_len
+            );
+            self.anomaly(frame, AnomalyKind::SnaplenTruncated, detail);
+        } else {
+            self.anomaly(frame, kind, why);
+        }
     }
 
     fn anomaly(&mut self, frame: &Frame<'_>, kind: AnomalyKind, detail: String) {

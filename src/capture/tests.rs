@@ -1093,3 +1093,130 @@ fn lending_events_gives_the_same_sequence_as_taking_them() {
     assert_eq!(lent, taken);
     assert_eq!(p.stats().anomalies, taken.len() as u64);
 }
+
+/// A pcap whose records may be cut: (seconds, µs, captured bytes, length on the wire).
+fn write_pcap_cut(recs: &[(u32, u32, Vec<u8>, u32)]) -> TempFile {
+    let t = TempFile::new("pcap-cut");
+    let header = PcapHeader {
+        datalink: DataLink::ETHERNET,
+        snaplen: 64,
+        ..PcapHeader::default()
+    };
+    let file = std::fs::File::create(t.path()).unwrap();
+    let mut w = PcapWriter::with_header(file, header).unwrap();
+    for (sec, usec, data, orig_len) in recs {
+        w.write_raw_packet(&RawPcapPacket {
+            ts_sec: *sec,
+            ts_frac: *usec,
+            incl_len: data.len() as u32,
+            orig_len: *orig_len,
+            data: Cow::Borrowed(data),
+        })
+        .unwrap();
+    }
+    t
+}
+
+fn anomaly_details(events: &[Event]) -> Vec<(&'static str, u64, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Anomaly(a) => Some((a.kind.as_str(), a.frame, a.detail.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_frame_cut_by_the_snap_length_is_reported_as_cut_not_as_bad_ip() {
+    let udp = eth_udp([10, 0, 0, 1], [10, 0, 0, 2], 7075, 7076, &TELEMETRY_REQ);
+    let tcp = eth_tcp(&[0x52; 200]);
+    let recs = vec![
+        // Cut inside the IPv4 header, and inside the TCP payload.
+        (1, 0, udp[..30].to_vec(), udp.len() as u32),
+        (2, 0, tcp[..64].to_vec(), tcp.len() as u32),
+        // Only what follows the IP packet is missing (the Ethernet FCS): read as usual.
+        (3, 0, udp.clone(), udp.len() as u32 + 4),
+        // A broken IP header in a whole frame is still bad_ip.
+        (4, 0, eth_bad_ip(), eth_bad_ip().len() as u32),
+    ];
+    let f = write_pcap_cut(&recs);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    let events = all_events(&mut p);
+    let a = anomaly_details(&events);
+    assert_eq!(a.len(), 3, "{a:?}");
+    assert_eq!((a[0].0, a[0].1), ("snaplen_truncated", 1));
+    let want = format!(
+        "frame cut to 30 of its {} bytes by the capture's snap length: IPv4",
+        udp.len()
+    );
+    assert!(a[0].2.starts_with(&want), "{}", a[0].2);
+    assert_eq!((a[1].0, a[1].1), ("snaplen_truncated", 2));
+    assert!(
+        a[1].2
+            .contains(&format!("cut to 64 of its {} bytes", tcp.len())),
+        "{}",
+        a[1].2
+    );
+    assert_eq!((a[2].0, a[2].1), ("bad_ip", 4));
+    let msgs: Vec<u64> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Message(m) => Some(m.meta.frame),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(msgs, vec![3]);
+    // The frames whose IP packet could not be read, cut or broken, are counted as before.
+    assert_eq!(p.stats().bad_ip_frames, 3);
+}
+
+fn eth_tcp_flags(from_client: bool, seq: u32, syn: bool, ack: Option<u32>, rst: bool) -> Vec<u8> {
+    let (src, dst, sport, dport) = if from_client {
+        ([10, 0, 0, 1], [10, 0, 0, 2], 51000, 7075)
+    } else {
+        ([10, 0, 0, 2], [10, 0, 0, 1], 7075, 51000)
+    };
+    let mut b = PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv4(src, dst, 64)
+        .tcp(sport, dport, seq, 65535);
+    if syn {
+        b = b.syn();
+    }
+    if let Some(n) = ack {
+        b = b.ack(n);
+    }
+    if rst {
+        b = b.rst();
+    }
+    let mut v = Vec::new();
+    b.write(&mut v, &[]).unwrap();
+    v
+}
+
+#[test]
+fn a_refused_nano_connection_shows_in_the_connection_events() {
+    // SYN to port 7075, RST-ACK back: no byte of data either way.
+    let recs = vec![
+        (1, 0, eth_tcp_flags(true, 1000, true, None, false)),
+        (1, 10, eth_tcp_flags(false, 0, false, Some(1001), true)),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 1, &recs);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    let events = all_events(&mut p);
+    let conns: Vec<(ConnectionEventKind, u64, u16, bool)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Connection(c) => Some((c.event, c.meta.frame, c.meta.src_port, c.closed)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        conns,
+        vec![
+            (ConnectionEventKind::Open, 1, 51000, false),
+            (ConnectionEventKind::Reset, 2, 7075, true),
+        ]
+    );
+    assert_eq!(events.len(), 2, "{events:?}");
+}

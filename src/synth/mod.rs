@@ -14,6 +14,7 @@ pub mod messages;
 pub mod presets;
 pub mod rng;
 pub mod tcp;
+pub mod tcp_sim;
 pub mod truth;
 pub mod writer;
 

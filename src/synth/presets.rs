@@ -150,6 +150,70 @@ pub fn tcp_realistic(seed: u64) -> (Vec<u8>, GroundTruth) {
     preset_bytes(Preset::TcpRealistic, seed, Format::PcapNg)
 }
 
+/// Realtime and bootstrap TCP connections whose segments the capture recorded out of
+/// order (`TcpShaping::reordered`, at `rate` instead of 15 %), with no loss: a correct
+/// decoder reads every message and item.
+pub fn tcp_reordered(seed: u64, rate: f64) -> (Vec<u8>, GroundTruth) {
+    let run = || -> io::Result<(Vec<u8>, GroundTruth)> {
+        let w = CaptureWriter::new(Vec::new(), Format::PcapNg)?;
+        let truth = GroundTruth::new(seed, Format::PcapNg.name(), true);
+        let mut em = Emitter::new(w, truth, Rng::new(seed).fork(0x656d6974));
+        let mut f = Factory::new(Network::Dev, seed);
+        let port = f.net.port();
+        let sh = TcpShaping {
+            capture_reorder_rate: rate,
+            ..TcpShaping::reordered()
+        };
+        // Bootstrap streams answer in big flights: cut them small, so that many of their
+        // segments are captured after the client's acknowledgements.
+        let small = TcpShaping {
+            max_segment: 120,
+            ..sh
+        };
+        for k in 0..6u32 {
+            let c = conversations::realtime(&mut f, 120, k % 2 == 0, 0, 1);
+            emit_connection(
+                &mut em,
+                &flow(Link::Ethernet, 4, 20 + k, 2, 52000 + k as u16, port),
+                &c,
+                &sh,
+            )?;
+        }
+        let c = conversations::frontier_then_push(&mut f, 40, true);
+        emit_connection(
+            &mut em,
+            &flow(Link::Ethernet, 4, 30, 2, 52100, port),
+            &c,
+            &small,
+        )?;
+        let c = conversations::bulk_pulls(&mut f, false);
+        emit_connection(
+            &mut em,
+            &flow(Link::Ethernet, 6, 31, 2, 52101, port),
+            &c,
+            &small,
+        )?;
+        let c = conversations::bulk_pull_accounts(&mut f);
+        emit_connection(
+            &mut em,
+            &flow(Link::Ethernet, 4, 32, 2, 52102, port),
+            &c,
+            &small,
+        )?;
+        let truth = em.truth.clone();
+        Ok((em.w.finish()?, truth))
+    };
+    run().unwrap_or_else(|e| {
+        (
+            Vec::new(),
+            GroundTruth {
+                format: format!("error: {e}"),
+                ..Default::default()
+            },
+        )
+    })
+}
+
 /// A small capture on one link type (pcap, so the file's link type is that one).
 pub fn link_capture(link: Link, seed: u64) -> (Vec<u8>, GroundTruth) {
     preset_bytes(

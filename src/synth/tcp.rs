@@ -8,7 +8,13 @@ use std::io::{self, Write};
 use super::emit::{Emitter, Flow};
 use super::frames::{self, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN};
 use super::messages::Msg;
+use super::tcp_sim::{ConnSim, DirSim, SegView};
 use super::truth::{BlockTruth, StreamItemTruth, StreamTruth};
+
+/// The reorder window of the decoder's default limits (README, TCP): segments of a
+/// connection during which an acknowledged hole is still waited for. The truth of a
+/// shaped connection depends on it when a segment is lost.
+pub const DECODER_REORDER_WINDOW: u64 = 128;
 
 /// How a connection ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +42,12 @@ pub struct TcpShaping {
     pub overlap_rate: f64,
     /// Probability of swapping a segment with the next one of the same direction.
     pub reorder_rate: f64,
+    /// Probability that the capture records a segment late, after up to
+    /// `capture_delay` later segments of the connection (either direction) though the
+    /// receiver got it in order: its acknowledgement can be captured before it.
+    pub capture_reorder_rate: f64,
+    /// Most segments a late-captured segment is recorded after (at least 1).
+    pub capture_delay: usize,
     /// Drop one data segment in the middle (a gap).
     pub lose_segment: bool,
     /// Capture starts mid-connection: no handshake, first segments missing.
@@ -55,6 +67,8 @@ impl TcpShaping {
             retransmit_rate: 0.0,
             overlap_rate: 0.0,
             reorder_rate: 0.0,
+            capture_reorder_rate: 0.0,
+            capture_delay: 1,
             lose_segment: false,
             mid_stream: false,
             wrap_seq: false,
@@ -73,6 +87,19 @@ impl TcpShaping {
             overlap_rate: 0.05,
             reorder_rate: 0.05,
             ..Self::plain()
+        }
+    }
+}
+
+impl TcpShaping {
+    /// Messy, and the capture records 15 % of the segments late (after up to 6 later
+    /// segments of the connection, acknowledgements of them included), as multi-queue
+    /// NICs and merged captures do. Nothing is lost.
+    pub fn reordered() -> Self {
+        TcpShaping {
+            capture_reorder_rate: 0.15,
+            capture_delay: 6,
+            ..Self::messy()
         }
     }
 }
@@ -158,48 +185,6 @@ struct Seg {
     end: usize,
 }
 
-/// Per-direction reassembly bookkeeping, mirroring what a correct decoder sees.
-#[derive(Default)]
-struct DirState {
-    stream: Vec<u8>,
-    /// Items of this direction: (conversation index, start, end), in stream order.
-    items: Vec<(usize, usize, usize)>,
-    cursor: usize,
-    received: Vec<(usize, usize)>,
-    contig: Option<usize>,
-    base: usize,
-    lost: Vec<(usize, usize)>,
-    gap_passed: bool,
-    sent_end: usize,
-}
-
-impl DirState {
-    fn add(&mut self, s: usize, e: usize) {
-        if self.contig.is_none() {
-            self.contig = Some(s);
-            self.base = s;
-        }
-        self.received.push((s, e));
-        self.sent_end = self.sent_end.max(e);
-        loop {
-            let c = self.contig.unwrap_or(0);
-            if let Some(&(_, e2)) = self.received.iter().find(|(s2, e2)| *s2 <= c && *e2 > c) {
-                self.contig = Some(e2);
-                continue;
-            }
-            // A known-lost range is skipped once data beyond it has arrived.
-            if let Some(&(_, le)) = self.lost.iter().find(|(ls, le)| *ls <= c && *le > c) {
-                if self.received.iter().any(|(s2, _)| *s2 >= le) {
-                    self.contig = Some(le);
-                    self.gap_passed = true;
-                    continue;
-                }
-            }
-            break;
-        }
-    }
-}
-
 /// Writes a whole connection and records its truth. `flow.a` is the client.
 pub fn emit_connection<W: Write>(
     em: &mut Emitter<W>,
@@ -207,7 +192,7 @@ pub fn emit_connection<W: Write>(
     conv: &Conversation,
     shaping: &TcpShaping,
 ) -> io::Result<()> {
-    let mut dirs = [DirState::default(), DirState::default()];
+    let mut dirs = [DirSim::default(), DirSim::default()];
     let d = |client: bool| if client { 0 } else { 1 };
     for (i, it) in conv.items.iter().enumerate() {
         let ds = &mut dirs[d(it.from_client)];
@@ -320,11 +305,7 @@ pub fn emit_connection<W: Write>(
                 .count()
                 == 1
         });
-        if let Some(k) = pick {
-            let s = shaped[k];
-            dirs[d(s.client)].lost.push((s.start, s.end));
-            lost_index = Some(k);
-        }
+        lost_index = pick;
     }
     let skip_head = if shaping.mid_stream {
         3.min(shaped.len() / 3)
@@ -341,9 +322,50 @@ pub fn emit_connection<W: Write>(
     let (c, s) = (flow.a, flow.b);
     let ipv = flow.ipv();
 
+    // What each segment acknowledges: the end of the other direction's data sent before
+    // it (the capture missed the lost segment, the receiver did not: the next segment
+    // of its direction covers it).
+    let mut sent = [0usize; 2];
+    let mut wire: Vec<(Seg, usize)> = Vec::with_capacity(shaped.len());
+    for (k, sg) in shaped.iter().enumerate() {
+        if k < skip_head || Some(k) == lost_index {
+            continue;
+        }
+        let di = d(sg.client);
+        wire.push((*sg, sent[1 - di]));
+        sent[di] = sent[di].max(sg.end);
+    }
+    let captured = capture_order(em, wire, shaping);
+
+    let is_message: Vec<bool> = conv
+        .items
+        .iter()
+        .map(|it| matches!(it.kind, ItemKind::Message(_)))
+        .collect();
+    // With the connection's start captured, the server's items wait for the client's
+    // first message (a stream item for its request).
+    let first_client = conv.items.iter().position(|it| it.from_client);
+    let gate: Vec<Option<usize>> = conv
+        .items
+        .iter()
+        .map(|it| match &it.kind {
+            _ if it.from_client => None,
+            ItemKind::Stream { request, .. } => Some(*request),
+            ItemKind::Message(_) if shaping.mid_stream => None,
+            ItemKind::Message(_) => first_client,
+        })
+        .collect();
+    let mut sim = ConnSim::new(dirs, DECODER_REORDER_WINDOW, is_message, gate);
     let control =
-        |em: &mut Emitter<W>, client: bool, flags: u8, seq: u32, ack: u32| -> io::Result<()> {
-            let (src, dst) = if client { (c, s) } else { (s, c) };
+        |em: &mut Emitter<W>, sim: &mut ConnSim, v: SegView, flags: u8| -> io::Result<()> {
+            let di = d(v.client);
+            let seq = isn[di]
+                .wrapping_add(u32::from(!v.syn))
+                .wrapping_add(v.end as u32);
+            let ack = v
+                .ack
+                .map_or(0, |a| isn[1 - di].wrapping_add(1).wrapping_add(a as u32));
+            let (src, dst) = if v.client { (c, s) } else { (s, c) };
             let t = frames::tcp_segment(
                 src.ip(),
                 src.port(),
@@ -356,38 +378,39 @@ pub fn emit_connection<W: Write>(
             );
             let id = em.next_ip_id();
             let ip = frames::ip_packet(src.ip(), dst.ip(), 6, id, &t);
-            em.frame(flow.link, &ip, ipv, client)?;
+            let (rec, usec) = em.frame(flow.link, &ip, ipv, v.client)?;
             em.truth.skipped.tcp_control += 1;
+            sim.segment(v, rec, usec);
             Ok(())
         };
+    let view = |client: bool, at: usize, ack: Option<usize>| SegView {
+        client,
+        ack,
+        start: at,
+        end: at,
+        ..SegView::default()
+    };
 
     if !shaping.mid_stream {
-        control(em, true, TCP_SYN, isn_c, 0)?;
-        control(em, false, TCP_SYN | TCP_ACK, isn_s, isn_c.wrapping_add(1))?;
-        control(
-            em,
-            true,
-            TCP_ACK,
-            isn_c.wrapping_add(1),
-            isn_s.wrapping_add(1),
-        )?;
+        let syn = SegView {
+            syn: true,
+            ..view(true, 0, None)
+        };
+        control(em, &mut sim, syn, TCP_SYN)?;
+        let syn_ack = SegView {
+            syn: true,
+            ..view(false, 0, Some(0))
+        };
+        control(em, &mut sim, syn_ack, TCP_SYN | TCP_ACK)?;
+        control(em, &mut sim, view(true, 0, Some(0)), TCP_ACK)?;
     }
 
-    // Completed items in capture order: (conv index, frame, usec, after_gap).
-    let mut done: Vec<(usize, u64, i64, bool)> = Vec::new();
-    let mut lost_msgs = 0u64;
-    for (k, sg) in shaped.iter().enumerate() {
-        if k < skip_head || Some(k) == lost_index {
-            continue;
-        }
+    for (sg, acked) in captured {
         let di = d(sg.client);
-        let other = 1 - di;
         let seq = isn[di].wrapping_add(1).wrapping_add(sg.start as u32);
-        let ack = isn[other]
-            .wrapping_add(1)
-            .wrapping_add(dirs[other].sent_end as u32);
+        let ack = isn[1 - di].wrapping_add(1).wrapping_add(acked as u32);
         let (src, dst) = if sg.client { (c, s) } else { (s, c) };
-        let payload = &dirs[di].stream[sg.start..sg.end];
+        let payload = &sim.dirs[di].stream[sg.start..sg.end];
         let t = frames::tcp_segment(
             src.ip(),
             src.port(),
@@ -401,48 +424,44 @@ pub fn emit_connection<W: Write>(
         let id = em.next_ip_id();
         let ip = frames::ip_packet(src.ip(), dst.ip(), 6, id, &t);
         let (rec, usec) = em.frame(flow.link, &ip, ipv, sg.client)?;
-        let ds = &mut dirs[di];
-        ds.add(sg.start, sg.end);
-        let contig = ds.contig.unwrap_or(0);
-        while ds.cursor < ds.items.len() && ds.items[ds.cursor].2 <= contig {
-            let (ci, is, ie) = ds.items[ds.cursor];
-            ds.cursor += 1;
-            if is < ds.base {
-                continue;
-            }
-            if ds.lost.iter().any(|(ls, le)| is < *le && ie > *ls) {
-                if matches!(conv.items[ci].kind, ItemKind::Message(_)) {
-                    lost_msgs += 1;
-                }
-                continue;
-            }
-            done.push((ci, rec, usec, ds.gap_passed || ds.base > 0));
-        }
+        let v = SegView {
+            client: sg.client,
+            ack: Some(acked),
+            start: sg.start,
+            end: sg.end,
+            ..SegView::default()
+        };
+        sim.segment(v, rec, usec);
     }
 
-    let end = [
-        isn_c
-            .wrapping_add(1)
-            .wrapping_add(dirs[0].stream.len() as u32),
-        isn_s
-            .wrapping_add(1)
-            .wrapping_add(dirs[1].stream.len() as u32),
-    ];
+    let end = [sim.dirs[0].stream.len(), sim.dirs[1].stream.len()];
     match shaping.close {
         Close::Fin => {
-            control(em, true, TCP_FIN | TCP_ACK, end[0], end[1])?;
-            control(em, false, TCP_FIN | TCP_ACK, end[1], end[0].wrapping_add(1))?;
+            let fin = |client: bool, ack: usize| SegView {
+                fin: true,
+                ..view(client, end[d(client)], Some(ack))
+            };
+            control(em, &mut sim, fin(true, end[1]), TCP_FIN | TCP_ACK)?;
+            control(em, &mut sim, fin(false, end[0] + 1), TCP_FIN | TCP_ACK)?;
+            // The last ACK's sequence number is one past the client's FIN.
             control(
                 em,
-                true,
+                &mut sim,
+                view(true, end[0] + 1, Some(end[1] + 1)),
                 TCP_ACK,
-                end[0].wrapping_add(1),
-                end[1].wrapping_add(1),
             )?;
         }
-        Close::Rst => control(em, false, TCP_RST | TCP_ACK, end[1], end[0])?,
+        Close::Rst => {
+            let rst = SegView {
+                rst: true,
+                ..view(false, end[1], Some(end[0]))
+            };
+            control(em, &mut sim, rst, TCP_RST | TCP_ACK)?;
+        }
         Close::Open => {}
     }
+    let done = std::mem::take(&mut sim.done);
+    let lost_msgs = sim.lost_messages;
 
     // Truth, in completion order.
     let mut ids = vec![0u64; conv.items.len()];
@@ -500,4 +519,36 @@ pub fn emit_connection<W: Write>(
     em.truth.lost_messages += lost_msgs;
     em.truth.tcp_connections += 1;
     Ok(())
+}
+
+/// The order the capture records the segments in: the wire order, except that a
+/// segment is recorded late (after up to `capture_delay` later ones) with probability
+/// `capture_reorder_rate`. Draws nothing when the rate is 0, so that other shapings
+/// make the same bytes as before this knob existed.
+fn capture_order<W: Write>(
+    em: &mut Emitter<W>,
+    wire: Vec<(Seg, usize)>,
+    shaping: &TcpShaping,
+) -> Vec<(Seg, usize)> {
+    if shaping.capture_reorder_rate <= 0.0 {
+        return wire;
+    }
+    let max = shaping.capture_delay.max(1) as u64;
+    // Position * 2, plus 2 * delay + 1 for a late one: it lands just after the segment
+    // `delay` places on (a stable sort keeps the others in order).
+    let mut keyed: Vec<(u64, (Seg, usize))> = wire
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let late = em.rng().chance(shaping.capture_reorder_rate);
+            let delay = if late {
+                2 * em.rng().range(1, max) + 1
+            } else {
+                0
+            };
+            (2 * i as u64 + delay, x)
+        })
+        .collect();
+    keyed.sort_by_key(|(k, _)| *k);
+    keyed.into_iter().map(|(_, x)| x).collect()
 }

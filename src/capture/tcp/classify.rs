@@ -33,6 +33,9 @@ pub fn mode_for_first_message(msg_type: u8) -> Mode {
 #[derive(Debug, Default)]
 pub struct ListeningPorts {
     learned: HashSet<u16>,
+    /// Ports known to carry Nano: advertised by keepalives, or the server port of a
+    /// connection that carried Nano traffic (a SYN alone says nothing of the protocol).
+    nano: HashSet<u16>,
 }
 
 const MAX_LEARNED_PORTS: usize = 4096;
@@ -45,6 +48,18 @@ impl ListeningPorts {
     pub fn learn(&mut self, port: u16) {
         if port != 0 && self.learned.len() < MAX_LEARNED_PORTS {
             self.learned.insert(port);
+        }
+    }
+
+    /// A default peering port, or one learned with `learn_nano`.
+    pub fn is_nano(&self, port: u16) -> bool {
+        NODE_PORTS.contains(&port) || self.nano.contains(&port)
+    }
+
+    pub fn learn_nano(&mut self, port: u16) {
+        self.learn(port);
+        if port != 0 && self.nano.len() < MAX_LEARNED_PORTS {
+            self.nano.insert(port);
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::classify::{client_by_ports, ListeningPorts};
 use super::emit::{ConnInfo, Ctx, Gate};
-use super::reassembly::Reassembler;
+use super::reassembly::{At, Flags, Reassembler};
 use super::session::Session;
 use super::{Reporting, TcpLimits, TcpSegment};
 use crate::capture::{flow_key, AnomalyKind, ConnectionEventKind, Event, Transport};
@@ -51,6 +51,11 @@ struct Connection {
     gate: Gate,
     /// Bytes buffered as last counted into the table's total (`footprint`).
     counted: usize,
+    /// Segments of this connection seen so far (both directions): the clock of the
+    /// reorder window.
+    ticks: u64,
+    /// A segment with payload was seen.
+    carried_data: bool,
 }
 
 /// Where events of the current call go.
@@ -92,6 +97,7 @@ impl Connection {
         f: impl FnOnce(&mut Connection, &mut Ctx<'_>) -> R,
     ) -> R {
         let mut gate = std::mem::take(&mut self.gate);
+        let was_nano = gate.confirmed();
         let result = {
             let mut ctx = Ctx {
                 frame: sink.frame,
@@ -107,6 +113,11 @@ impl Connection {
             };
             f(self, &mut ctx)
         };
+        if !was_nano && gate.confirmed() {
+            if let Some(c) = self.session.client() {
+                sink.listening.learn_nano(self.ends[1 - c].1);
+            }
+        }
         if self.closed {
             gate.release();
         }
@@ -135,9 +146,14 @@ impl Connection {
             sink.listening.learn(self.ends[server].1);
         }
         if self.closed {
+            if let Some((n, first)) = self.reasm[d].late_segment(seg.seq, seg.payload.len()) {
+                self.with_ctx(sink, |_, ctx| late_anomaly(d, n, first, ctx));
+            }
             return;
         }
         self.last_time = seg.time_usec;
+        // One per segment: a u64 does not wrap in any capture.
+        self.ticks += 1;
         self.with_ctx(sink, |c, ctx| c.segment_in(d, seg, limits, ctx));
     }
 
@@ -149,20 +165,29 @@ impl Connection {
         ctx: &mut Ctx<'_>,
     ) {
         let session = &mut self.session;
+        let now = self.ticks;
+        // What this side acknowledges settles the other direction's holes first: their
+        // data was sent before this segment.
+        let o = 1 - d;
         if seg.ack_flag {
-            // What this side acknowledges settles the other direction's holes first:
-            // their data was sent before this segment.
-            let o = 1 - d;
-            self.reasm[o].acked(seg.ack, &mut |p| session.piece(o, p, ctx));
+            self.reasm[o].acked(seg.ack, now, &mut |p| session.piece(o, p, ctx));
+        } else {
+            self.reasm[o].settle(now, &mut |p| session.piece(o, p, ctx));
         }
-        let outcome = self.reasm[d].segment(
-            seg.seq,
-            seg.syn,
-            seg.fin,
-            seg.payload,
-            limits.max_buffered_per_direction,
-            &mut |p| session.piece(d, p, ctx),
-        );
+        let flags = Flags {
+            syn: seg.syn,
+            fin: seg.fin,
+        };
+        let at = At {
+            now,
+            max_held: limits.max_buffered_per_direction,
+        };
+        let outcome = self.reasm[d].segment(seg.seq, flags, seg.payload, at, &mut |p| {
+            session.piece(d, p, ctx)
+        });
+        if outcome.late_bytes > 0 {
+            late_anomaly(d, outcome.late_bytes, outcome.late_offset, ctx);
+        }
         if outcome.conflict_bytes > 0 {
             ctx.anomaly(
                 d,
@@ -173,7 +198,13 @@ impl Connection {
                 ),
             );
         }
+        self.carried_data |= !seg.payload.is_empty();
         if seg.rst {
+            if self.refused_nano(ctx) {
+                // Refused or reset before any data, on a Nano port: no message will
+                // ever confirm it, but it is a Nano connection attempt.
+                ctx.confirm();
+            }
             self.end(d, "reset", ctx);
             let info = ConnInfo {
                 closed: true,
@@ -185,8 +216,22 @@ impl Connection {
             self.release();
             return;
         }
+        if self.reasm[0].fin_acked() && self.reasm[1].fin_acked() {
+            // Both sides closed and each acknowledged the other's FIN: nothing more is
+            // coming, so what is still missing never will.
+            for side in [1 - d, d] {
+                let session = &mut self.session;
+                self.reasm[side].give_up_all(&mut |p| session.piece(side, p, ctx));
+            }
+        }
         // This segment's FIN, or its ACK settling the other direction up to its FIN.
         self.report_fins([1 - d, d], ctx);
+    }
+
+    /// No byte of data either way, and the server's port is a Nano port.
+    fn refused_nano(&self, ctx: &Ctx<'_>) -> bool {
+        let server = self.session.client().map(|c| self.ends[1 - c].1);
+        !self.carried_data && server.is_some_and(|p| ctx.listening.is_nano(p))
     }
 
     /// Reports the FIN of each side in `order` whose stream is now complete.
@@ -290,6 +335,18 @@ impl Connection {
     }
 }
 
+/// Bytes of direction `d` arrived for stream offsets already given up as lost.
+fn late_anomaly(d: usize, n: u64, first: u64, ctx: &mut Ctx<'_>) {
+    ctx.anomaly(
+        d,
+        AnomalyKind::TcpLate,
+        format!(
+            "{n} bytes arrived after their stream offsets were given up as lost (first at \
+             stream offset {first}); not read"
+        ),
+    );
+}
+
 /// How connections ended for a reason of our own are reported.
 struct Ending {
     /// Given to the streams left unfinished ("evicted", "capture ended").
@@ -348,9 +405,10 @@ impl ConnectionTable {
             &mut self.listening,
             self.limits.report,
         );
-        // Fast path, one lookup: a segment of a live connection that is not a new SYN.
+        // Fast path, one lookup: a segment of a known connection that is not a new SYN
+        // (one that is over only looks for late bytes).
         if let Some(conn) = self.map.get_mut(&key) {
-            if !(conn.closed || opens && conn.is_new_syn(d, seg.seq)) {
+            if !(opens && (conn.closed || conn.is_new_syn(d, seg.seq))) {
                 conn.segment(d, seg, &self.limits, &mut sink);
                 self.buffered.recount(conn);
                 self.buffered
@@ -428,8 +486,8 @@ impl ConnectionTable {
             ipv: seg.ipv,
             flow_key: flow_key(Transport::Tcp, ends[0], ends[1]),
             reasm: [
-                Reassembler::new(RETRANSMIT_CHECK_BYTES),
-                Reassembler::new(RETRANSMIT_CHECK_BYTES),
+                Reassembler::new(RETRANSMIT_CHECK_BYTES, limits.reorder_window_segments),
+                Reassembler::new(RETRANSMIT_CHECK_BYTES, limits.reorder_window_segments),
             ],
             session: Session::new(client, start_seen, limits.max_buffered_per_direction),
             // From a SYN-ACK alone the client's ISN is what it acknowledges minus one.
@@ -443,6 +501,8 @@ impl ConnectionTable {
             last_time: seg.time_usec,
             gate: Gate::default(),
             counted: 0,
+            ticks: 0,
+            carried_data: false,
         };
         if seg.syn && seg.ack_flag {
             // The client's data starts at what the SYN-ACK acknowledges.

@@ -9,8 +9,9 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 
 /// Holds a connection's events back until it carries Nano traffic: a TCP conversation
-/// that never yields a message or stream item (RPC, SSH, a refused connection) is not a
-/// Nano connection and leaves no rows, as a non-Nano UDP datagram leaves none.
+/// that never yields a message or stream item (RPC, SSH) is not a Nano connection and
+/// leaves no rows, as a non-Nano UDP datagram leaves none. The exception is a
+/// connection to a Nano port reset before any data (refused): it is reported.
 #[derive(Debug, Default)]
 pub struct Gate {
     confirmed: bool,
@@ -26,6 +27,11 @@ impl Gate {
     /// Frees what an unconfirmed connection held.
     pub fn release(&mut self) {
         self.held = Vec::new();
+    }
+
+    /// The connection carried Nano traffic (its events are not held back).
+    pub fn confirmed(&self) -> bool {
+        self.confirmed
     }
 
     #[cfg(test)]
@@ -61,6 +67,16 @@ impl Ctx<'_> {
             self.gate.held.push(event);
         } else {
             self.gate.dropped += 1;
+        }
+    }
+
+    /// The connection is to be reported though it carried no message (a connection to
+    /// a Nano port refused or reset before any data): what was held back goes out.
+    pub fn confirm(&mut self) {
+        if !self.gate.confirmed {
+            self.gate.confirmed = true;
+            self.out.extend(self.gate.held.drain(..));
+            self.gate.held = Vec::new();
         }
     }
 

@@ -17,10 +17,11 @@
 //!   at end of capture". `src_node_id` / `dst_node_id`: node ids proved by a verified
 //!   handshake response on this connection.
 //! - `Event::Anomaly` kinds: tcp_conflict, tcp_gap, tcp_desync, resync, stream_desync,
-//!   tcp_truncated, tcp_unframed, tcp_overflow, tcp_evicted.
+//!   tcp_truncated, tcp_unframed, tcp_overflow, tcp_evicted, tcp_late.
 //!
 //! A connection's events are held back until it carries a Nano message or stream item;
-//! one that never does (another protocol, a refused SYN) leaves no events.
+//! one that never does (another protocol) leaves no events, except a connection to a
+//! Nano port reset before any data (refused): its "open" and "reset" are reported.
 
 mod bootstrap;
 mod classify;
@@ -91,6 +92,13 @@ pub struct TcpLimits {
     /// (a few MB in all); 256 MiB leaves room for dozens of connections recovering from
     /// losses while no capture, however hostile, can take more.
     pub max_buffered_total: usize,
+    /// Segments of a connection (both directions) during which a hole the receiver has
+    /// acknowledged is still waited for: a capture may record the ACK before the segment
+    /// it acknowledges (multi-queue NICs, merged captures), a few segments apart. 128 is
+    /// far beyond such reordering. A hole the capture really missed costs that delay: the
+    /// data behind it is read that many segments later, or when the connection ends if
+    /// that comes first.
+    pub reorder_window_segments: u64,
     /// Most live connections tracked at once.
     pub max_connections: usize,
     /// A connection idle this long (capture time) may be evicted.
@@ -124,6 +132,7 @@ impl Default for TcpLimits {
         TcpLimits {
             max_buffered_per_direction: 4 << 20,
             max_buffered_total: 256 << 20,
+            reorder_window_segments: 128,
             max_connections: 65_536,
             idle_timeout_usec: 600_000_000,
             report: Reporting::default(),

@@ -1,7 +1,17 @@
 //! One direction of a TCP connection: turns segments (any order, duplicated, overlapping,
 //! sequence numbers wrapping at 2^32) into the in-order byte stream, skipping lost data.
+//!
+//! A hole (bytes missing before held data, or before the FIN) is waited for as long as
+//! it can still be filled. It is given up as lost when:
+//! - the receiver acknowledged it and the connection then carried a reorder window of
+//!   further segments without it arriving (a capture can record the ACK before the
+//!   segment it acknowledges: multi-queue NICs, merged captures);
+//! - the bytes held behind it reach the per-direction limit (or the memory budget);
+//! - the connection ends (RST, both FINs acknowledged, eviction, end of capture).
+//!
+//! Bytes that arrive for a hole already given up are counted as late, never delivered.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Each held piece costs a map entry and an allocation besides its bytes: the number of
 /// pieces is bounded too, or segments of one byte each with holes between them would
@@ -19,6 +29,21 @@ pub enum Piece<'a> {
     Gap(u64),
 }
 
+/// The flags of a segment that matter to reassembly.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Flags {
+    pub syn: bool,
+    pub fin: bool,
+}
+
+/// When a segment is fed and how much may be held: `now` is the connection's tick (its
+/// segments counted, both directions), `max_held` the out-of-order bytes allowed.
+#[derive(Debug, Clone, Copy)]
+pub struct At {
+    pub now: u64,
+    pub max_held: usize,
+}
+
 /// What one segment did besides delivering bytes.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SegmentOutcome {
@@ -28,7 +53,15 @@ pub struct SegmentOutcome {
     pub conflict_offset: u64,
     /// Bytes already seen before (retransmissions), whether they agreed or not.
     pub duplicate_bytes: u64,
+    /// Bytes for stream offsets already given up as lost: not delivered.
+    pub late_bytes: u64,
+    /// Stream offset of the first late byte (valid when `late_bytes > 0`).
+    pub late_offset: u64,
 }
+
+/// Lost ranges remembered per direction to recognise late data for them; older ones are
+/// forgotten (their late bytes then count as plain duplicates).
+const LOST_RANGES_KEPT: usize = 4;
 
 /// Per-direction reassembly state. Offsets are 64-bit and relative to the first
 /// sequence number seen, so wrap-around at 2^32 never reaches the comparisons.
@@ -56,6 +89,13 @@ pub struct Reassembler {
     finished: bool,
     /// Highest stream offset the receiver acknowledged (0 when none).
     acked_off: u64,
+    /// The hole at `.0` (= `next_off` then) has been acknowledged since tick `.1`; reset
+    /// whenever the stream position moves, so a later hole waits a window of its own.
+    acked_since: Option<(u64, u64)>,
+    /// Ticks (segments of the connection) an acknowledged hole is waited for.
+    reorder_window: u64,
+    /// The last ranges given up as lost, `[start, end)` in stream offsets, oldest first.
+    lost: VecDeque<(u64, u64)>,
     /// End of the highest data seen, delivered or held.
     seen_end: u64,
     /// The last bytes delivered, kept to notice retransmissions that disagree.
@@ -64,10 +104,13 @@ pub struct Reassembler {
 }
 
 impl Reassembler {
-    /// At least `history_cap` (at most twice that) bytes of delivered data are kept to check retransmissions.
-    pub fn new(history_cap: usize) -> Self {
+    /// At least `history_cap` (at most twice that) bytes of delivered data are kept to
+    /// check retransmissions. An acknowledged hole is given up once `reorder_window`
+    /// more ticks have passed (0: at once).
+    pub fn new(history_cap: usize, reorder_window: u64) -> Self {
         Reassembler {
             history_cap,
+            reorder_window,
             ..Reassembler::default()
         }
     }
@@ -117,17 +160,17 @@ impl Reassembler {
         i128::from(self.next_off) + i128::from(delta)
     }
 
-    /// Feeds one segment. `max_held` bounds the out-of-order bytes: beyond it, the
+    /// Feeds one segment. `at.max_held` bounds the out-of-order bytes: beyond it, the
     /// oldest hole is given up as lost. Delivered pieces go to `emit` in order.
     pub fn segment<F: FnMut(Piece<'_>)>(
         &mut self,
         seq: u32,
-        syn: bool,
-        fin: bool,
+        flags: Flags,
         payload: &[u8],
-        max_held: usize,
+        at: At,
         emit: &mut F,
     ) -> SegmentOutcome {
+        let Flags { syn, fin } = flags;
         let mut outcome = SegmentOutcome::default();
         if syn {
             // The SYN takes one sequence number; data starts at ISN + 1. A repeated SYN
@@ -162,56 +205,128 @@ impl Reassembler {
             if let Some(end_off) = end_off {
                 self.seen_end = self.seen_end.max(end_off);
             }
-            self.place(start, payload, max_held, &mut outcome, emit);
+            self.place(start, payload, at.max_held, &mut outcome, emit);
         }
-        self.check_fin();
+        self.settle(at.now, emit);
         outcome
     }
 
-    /// The receiver acknowledged everything before `ack`. Bytes it acknowledged that
-    /// the capture never saw will not be sent again: the holes they leave are given up
-    /// at once instead of waiting for the buffer limit (a reordered segment, in
-    /// contrast, is not acknowledged before it arrives).
-    pub fn acked<F: FnMut(Piece<'_>)>(&mut self, ack: u32, emit: &mut F) {
+    /// The receiver acknowledged everything before `ack` (at tick `now`). Bytes it
+    /// acknowledged that the capture has not seen were sent: either the capture missed
+    /// them or it recorded them out of order, later. Such a hole is waited for during
+    /// the reorder window, then given up (see `settle`).
+    pub fn acked<F: FnMut(Piece<'_>)>(&mut self, ack: u32, now: u64, emit: &mut F) {
         if !self.started {
             return;
         }
         if let Ok(off) = u64::try_from(self.offset_of(ack)) {
             self.acked_off = self.acked_off.max(off);
         }
-        self.skip_acked_holes(emit);
+        self.settle(now, emit);
     }
 
-    /// Skips the holes before held data that the receiver acknowledged. Only data
-    /// seen on the wire counts (an ACK beyond it would be bogus).
-    fn skip_acked_holes<F: FnMut(Piece<'_>)>(&mut self, emit: &mut F) {
-        let limit = self.acked_off.min(self.seen_end);
-        while let Some(&first) = self.held.keys().next() {
-            if limit <= self.next_off {
+    /// Gives up the acknowledged hole at the stream position once it has waited the
+    /// reorder window (ticks counted from when it was first seen acknowledged). Only
+    /// data seen on the wire counts as acknowledged (an ACK beyond it would be bogus).
+    pub fn settle<F: FnMut(Piece<'_>)>(&mut self, now: u64, emit: &mut F) {
+        loop {
+            let limit = self.acked_off.min(self.seen_end);
+            let hole_end = match self.held.keys().next() {
+                Some(&first) => Some(first),
+                // Data lost just before the FIN: nothing held, the FIN beyond.
+                None => self.fin_off.filter(|&f| f > self.next_off),
+            };
+            let Some(hole_end) = hole_end.filter(|_| limit > self.next_off) else {
+                self.acked_since = None;
                 break;
+            };
+            match self.acked_since {
+                Some((at, since)) if at == self.next_off => {
+                    if now.saturating_sub(since) < self.reorder_window {
+                        break;
+                    }
+                }
+                _ => {
+                    self.acked_since = Some((self.next_off, now));
+                    if self.reorder_window > 0 {
+                        break;
+                    }
+                }
             }
-            let target = limit.min(first);
-            // `first >= next_off` (held pieces never start before it) and `limit >
-            // next_off` (checked above).
-            debug_assert!(first >= self.next_off);
-            let lost = target.saturating_sub(self.next_off);
-            emit(Piece::Gap(lost));
-            self.advance(lost);
-            self.history.clear();
+            // `hole_end > next_off` (held pieces start at or after it, never at it after
+            // `flush_contiguous`; the FIN is filtered above) and `limit > next_off`.
+            let target = limit.min(hole_end);
+            self.lose(target.saturating_sub(self.next_off), emit);
             self.flush_contiguous(emit);
-            if target < first {
-                break;
-            }
+            self.acked_since = None;
         }
-        // Data lost just before the FIN: nothing held, but the FIN was acknowledged.
+        self.check_fin();
+    }
+
+    /// Both ends closed: stops waiting for anything (every hole, and the bytes missing
+    /// before the FIN, reported lost).
+    pub fn give_up_all<F: FnMut(Piece<'_>)>(&mut self, emit: &mut F) {
+        self.give_up_holes(emit);
         if let Some(fin) = self.fin_off {
-            if self.held.is_empty() && limit >= fin && fin > self.next_off {
-                emit(Piece::Gap(fin - self.next_off));
-                self.advance(fin - self.next_off);
-                self.history.clear();
+            if fin > self.next_off {
+                self.lose(fin - self.next_off, emit);
             }
         }
         self.check_fin();
+    }
+
+    /// The FIN was seen and the other side acknowledged it.
+    pub fn fin_acked(&self) -> bool {
+        self.fin_off.is_some_and(|f| self.acked_off > f)
+    }
+
+    /// Reports `n` bytes at the stream position lost and moves past them, remembering
+    /// the range to recognise data that arrives for it later.
+    fn lose<F: FnMut(Piece<'_>)>(&mut self, n: u64, emit: &mut F) {
+        if n == 0 {
+            return;
+        }
+        emit(Piece::Gap(n));
+        let start = self.next_off;
+        match self.lost.back_mut() {
+            Some(last) if last.1 == start => last.1 = start + n,
+            _ => {
+                if self.lost.len() == LOST_RANGES_KEPT {
+                    self.lost.pop_front();
+                }
+                self.lost.push_back((start, start + n));
+            }
+        }
+        self.advance(n);
+        self.history.clear();
+    }
+
+    /// Bytes of `[from, to)` (stream offsets, `to <= next_off`) that fall in ranges
+    /// given up as lost: their count and the first of them.
+    fn late(&self, from: i128, to: i128) -> Option<(u64, u64)> {
+        let mut count = 0u64;
+        let mut first: Option<u64> = None;
+        for &(ls, le) in &self.lost {
+            let s = from.max(i128::from(ls));
+            let e = to.min(i128::from(le));
+            if e > s {
+                // Both within `[ls, le)`, u64 offsets: the conversions are exact.
+                count += u64::try_from(e - s).unwrap_or(0);
+                let s = u64::try_from(s).unwrap_or(ls);
+                first = Some(first.map_or(s, |f| f.min(s)));
+            }
+        }
+        first.map(|f| (count, f))
+    }
+
+    /// For a connection that is over: the bytes of a segment that fall in ranges given
+    /// up as lost (count, first stream offset), or None.
+    pub fn late_segment(&self, seq: u32, len: usize) -> Option<(u64, u64)> {
+        if !self.started || len == 0 {
+            return None;
+        }
+        let start = self.offset_of(seq);
+        self.late(start, start + len as i128)
     }
 
     fn place<F: FnMut(Piece<'_>)>(
@@ -238,6 +353,12 @@ impl Reassembler {
             let probe = payload.len() == 1 && off + 1 == next;
             if !probe {
                 self.compare_with_history(off, before, outcome);
+            }
+            if let Some((n, first)) = self.late(off, off + old as i128) {
+                if outcome.late_bytes == 0 {
+                    outcome.late_offset = first;
+                }
+                outcome.late_bytes += n;
             }
             outcome.duplicate_bytes += old as u64;
             data = after;
@@ -272,7 +393,6 @@ impl Reassembler {
             self.hold(off, data, outcome);
         }
         self.flush_contiguous(emit);
-        self.skip_acked_holes(emit);
         let max_pieces = max_held_pieces(max_held);
         while self.held_bytes > max_held || self.held.len() > max_pieces {
             self.skip_first_hole(emit);
@@ -348,10 +468,7 @@ impl Reassembler {
             return;
         };
         if first > self.next_off {
-            let lost = first - self.next_off;
-            emit(Piece::Gap(lost));
-            self.advance(lost);
-            self.history.clear();
+            self.lose(first - self.next_off, emit);
         }
         self.flush_contiguous(emit);
     }
@@ -369,19 +486,12 @@ impl Reassembler {
     /// The connection is over (RST, eviction, end of capture): deliver everything held,
     /// reporting each hole as a gap, and a final gap if the FIN lies beyond the data.
     pub fn drain<F: FnMut(Piece<'_>)>(&mut self, emit: &mut F) {
-        self.give_up_holes(emit);
-        if let Some(fin) = self.fin_off {
-            if fin > self.next_off {
-                emit(Piece::Gap(fin - self.next_off));
-                self.advance(fin - self.next_off);
-            }
-        }
-        self.check_fin();
+        self.give_up_all(emit);
         self.history = Vec::new();
     }
 
     /// Frees the buffers of a connection that is over; later segments are ignored by the
-    /// caller.
+    /// caller (the lost ranges are kept: late data for them is still recognised).
     pub fn release(&mut self) {
         self.held = BTreeMap::new();
         self.held_bytes = 0;
@@ -480,12 +590,14 @@ fn note_conflict(old: &[u8], new: &[u8], at: u64, outcome: &mut SegmentOutcome) 
 mod tests {
     use super::*;
 
-    /// Collects delivered pieces as (data, gap) for easy comparison.
+    /// Collects delivered pieces as (data, gap) for easy comparison; each segment fed
+    /// is one tick.
     #[derive(Default)]
     struct Sink {
         bytes: Vec<u8>,
         gaps: Vec<(usize, u64)>,
         pieces: usize,
+        now: u64,
     }
 
     impl Sink {
@@ -509,19 +621,35 @@ mod tests {
             payload: &[u8],
             max: usize,
         ) -> SegmentOutcome {
-            r.segment(seq, syn, fin, payload, max, &mut |p| match p {
+            self.now += 1;
+            let at = At {
+                now: self.now,
+                max_held: max,
+            };
+            let flags = Flags { syn, fin };
+            r.segment(seq, flags, payload, at, &mut |p| self.take(p))
+        }
+
+        /// An acknowledgement of the other direction, captured as one more tick.
+        fn ack(&mut self, r: &mut Reassembler, ack: u32) {
+            self.now += 1;
+            r.acked(ack, self.now, &mut |p| self.take(p));
+        }
+
+        fn take(&mut self, p: Piece<'_>) {
+            match p {
                 Piece::Data(d) => {
                     self.bytes.extend_from_slice(d);
                     self.pieces += 1;
                 }
                 Piece::Gap(n) => self.gaps.push((self.bytes.len(), n)),
-            })
+            }
         }
     }
 
     #[test]
     fn in_order_after_syn_starts_at_isn_plus_one() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         s.feed(&mut r, 1000, true, false, &[]);
         s.feed(&mut r, 1001, false, false, b"hello ");
@@ -535,7 +663,7 @@ mod tests {
 
     #[test]
     fn out_of_order_is_held_then_delivered() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         s.feed(&mut r, 0, true, false, &[]);
         s.feed(&mut r, 7, false, false, b"world");
@@ -551,7 +679,7 @@ mod tests {
 
     #[test]
     fn duplicates_are_delivered_once() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         s.feed(&mut r, 100, false, false, b"abcd");
         let o = s.feed(&mut r, 100, false, false, b"abcd");
@@ -571,7 +699,7 @@ mod tests {
 
     #[test]
     fn first_data_wins_and_conflicts_are_reported() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         s.feed(&mut r, 0, false, false, b"AAAA");
         // Retransmission of delivered bytes with two differing bytes at offsets 1 and 2.
@@ -588,7 +716,7 @@ mod tests {
 
     #[test]
     fn overlap_spanning_several_held_pieces() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         s.feed(&mut r, 0, false, false, b"0");
         s.feed(&mut r, 3, false, false, b"34");
@@ -605,7 +733,7 @@ mod tests {
 
     #[test]
     fn sequence_wraps_at_two_to_the_32() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         let isn = u32::MAX - 3; // data starts at 2^32 - 3: w x y at the top, z at 0
         s.feed(&mut r, isn, true, false, &[]);
@@ -623,7 +751,7 @@ mod tests {
 
     #[test]
     fn mid_stream_start_begins_at_first_data() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         // Pure ACK before any data does not start the stream.
         s.feed(&mut r, 5000, false, false, &[]);
@@ -635,7 +763,7 @@ mod tests {
 
     #[test]
     fn keepalive_probe_is_not_a_conflict() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         s.feed(&mut r, 0, false, false, b"abc");
         let o = s.feed(&mut r, 2, false, false, &[0]);
@@ -649,7 +777,7 @@ mod tests {
 
     #[test]
     fn hole_given_up_when_limit_is_hit() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         s.feed(&mut r, 0, false, false, b"ab");
         // Hole of 3 bytes at [2,5); held 4 bytes with a limit of 6: still held.
@@ -669,7 +797,7 @@ mod tests {
 
     #[test]
     fn held_pieces_are_bounded_as_well_as_bytes() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         s.feed(&mut r, 0, false, false, b"a");
         // One-byte segments with a hole before each: 1000 bytes held in 1000 pieces
@@ -686,67 +814,163 @@ mod tests {
     }
 
     #[test]
-    fn acknowledged_hole_is_given_up_at_once() {
-        let mut r = Reassembler::new(64);
+    fn acknowledged_hole_waits_the_reorder_window() {
+        // [2,5) not captured yet; the receiver acknowledges up to 7 (tick 3), before
+        // the segment that fills the hole is captured.
+        let mut r = Reassembler::new(64, 4);
         let mut s = Sink::default();
         s.feed(&mut r, 0, false, false, b"ab");
-        // [2,5) never captured; the receiver acknowledges up to 7 before and after the
-        // data beyond the hole shows up.
-        let mut emit = |p: Piece<'_>| match p {
-            Piece::Data(d) => s.bytes.extend_from_slice(d),
-            Piece::Gap(n) => s.gaps.push((s.bytes.len(), n)),
-        };
-        r.acked(7, &mut emit);
-        r.segment(5, false, false, b"fg", 1 << 20, &mut emit);
+        s.feed(&mut r, 5, false, false, b"fg");
+        s.ack(&mut r, 7);
+        // Three more ticks (4, 5, 6): still within the window of 4.
+        s.ack(&mut r, 7);
+        s.feed(&mut r, 7, false, false, b"h");
+        s.ack(&mut r, 8);
+        assert_eq!(s.bytes, b"ab");
+        // Tick 7: the filling segment arrives late, and everything is read in order.
+        s.feed(&mut r, 2, false, false, b"cde");
+        assert_eq!(s.bytes, b"abcdefgh");
+        assert!(s.gaps.is_empty());
+        assert_eq!(r.held_bytes(), 0);
+
+        // The same hole never captured: given up on the fourth tick after the ACK.
+        let mut r = Reassembler::new(64, 4);
+        let mut s = Sink::default();
+        s.feed(&mut r, 0, false, false, b"ab");
+        s.feed(&mut r, 5, false, false, b"fg");
+        s.ack(&mut r, 7); // tick 3
+        s.ack(&mut r, 7);
+        s.ack(&mut r, 7);
+        s.ack(&mut r, 7);
+        assert!(s.gaps.is_empty());
+        s.ack(&mut r, 7); // tick 7
+        assert_eq!(s.gaps, vec![(2, 3)]);
+        assert_eq!(s.bytes, b"abfg");
+        // The filling segment after that is late: not delivered, counted as such.
+        let o = s.feed(&mut r, 2, false, false, b"cde");
+        assert_eq!((o.late_bytes, o.late_offset), (3, 2));
+        assert_eq!(s.bytes, b"abfg");
+        // A plain retransmission of delivered data is not late.
+        let o = s.feed(&mut r, 0, false, false, b"ab");
+        assert_eq!((o.late_bytes, o.duplicate_bytes), (0, 2));
+        // Nor is a segment of it half late: only the lost part counts.
+        let o = s.feed(&mut r, 1, false, false, b"bcd");
+        assert_eq!((o.late_bytes, o.late_offset), (2, 2));
+        assert_eq!(r.late_segment(0, 6), Some((3, 2)));
+    }
+
+    #[test]
+    fn a_hole_not_acknowledged_is_waited_for() {
+        // A reordered segment nobody acknowledged yet is waited for however long.
+        let mut r = Reassembler::new(64, 2);
+        let mut s = Sink::default();
+        s.feed(&mut r, 0, false, false, b"ab");
+        s.feed(&mut r, 4, false, false, b"ef");
+        for _ in 0..10 {
+            s.ack(&mut r, 2);
+        }
+        assert_eq!(s.bytes, b"ab");
+        s.feed(&mut r, 2, false, false, b"cd");
+        assert_eq!(s.bytes, b"abcdef");
+        assert!(s.gaps.is_empty());
+    }
+
+    #[test]
+    fn each_hole_waits_a_window_of_its_own() {
+        // Holes [2,4) and [6,8), both acknowledged at tick 4: the first is given up at
+        // tick 6 (window 2), then the second waits from then on.
+        let mut r = Reassembler::new(64, 2);
+        let mut s = Sink::default();
+        s.feed(&mut r, 0, false, false, b"ab");
+        s.feed(&mut r, 4, false, false, b"ef");
+        s.feed(&mut r, 8, false, false, b"ij");
+        s.ack(&mut r, 10);
+        s.ack(&mut r, 10);
+        assert!(s.gaps.is_empty());
+        s.ack(&mut r, 10);
+        assert_eq!(s.gaps, vec![(2, 2)]);
+        assert_eq!(s.bytes, b"abef");
+        // The second hole is filled in time.
+        s.feed(&mut r, 6, false, false, b"gh");
+        assert_eq!(s.bytes, b"abefghij");
+        assert_eq!(s.gaps, vec![(2, 2)]);
+    }
+
+    #[test]
+    fn acknowledged_hole_is_given_up_at_once_with_no_window() {
+        let mut r = Reassembler::new(64, 0);
+        let mut s = Sink::default();
+        s.feed(&mut r, 0, false, false, b"ab");
+        // [2,5) never captured; the receiver acknowledges up to 7 before the data
+        // beyond the hole shows up: nothing held yet, nothing to give up.
+        s.ack(&mut r, 7);
+        assert!(s.gaps.is_empty());
+        s.feed(&mut r, 5, false, false, b"fg");
         assert_eq!(s.bytes, b"abfg");
         assert_eq!(s.gaps, vec![(2, 3)]);
         // A reordered segment (not acknowledged) is waited for.
         let mut s = Sink::default();
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         s.feed(&mut r, 0, false, false, b"ab");
         s.feed(&mut r, 4, false, false, b"ef");
-        r.acked(2, &mut |_| panic!("nothing to deliver"));
+        r.acked(2, 9, &mut |_| panic!("nothing to deliver"));
         assert_eq!(s.bytes, b"ab");
         s.feed(&mut r, 2, false, false, b"cd");
         assert_eq!(s.bytes, b"abcdef");
         assert!(s.gaps.is_empty());
         // An acknowledgement beyond anything seen skips only up to the data seen.
         let mut s = Sink::default();
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         s.feed(&mut r, 0, false, false, b"ab");
         s.feed(&mut r, 10, false, false, b"kl");
-        r.acked(1000, &mut |p| match p {
-            Piece::Data(d) => s.bytes.extend_from_slice(d),
-            Piece::Gap(n) => s.gaps.push((s.bytes.len(), n)),
-        });
+        s.ack(&mut r, 1000);
         assert_eq!(s.bytes, b"abkl");
         assert_eq!(s.gaps, vec![(2, 8)]);
         assert_eq!(r.offset(), 12);
         // Data lost right before an acknowledged FIN.
         let mut s = Sink::default();
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         s.feed(&mut r, 0, false, false, b"ab");
         s.feed(&mut r, 5, false, true, &[]);
         assert!(!r.finished());
-        r.acked(6, &mut |p| match p {
-            Piece::Data(d) => s.bytes.extend_from_slice(d),
-            Piece::Gap(n) => s.gaps.push((s.bytes.len(), n)),
-        });
+        assert!(!r.fin_acked());
+        s.ack(&mut r, 6);
         assert_eq!(s.gaps, vec![(2, 3)]);
         assert!(r.finished());
+        assert!(r.fin_acked());
+    }
+
+    #[test]
+    fn give_up_all_reports_holes_and_the_bytes_before_the_fin() {
+        let mut r = Reassembler::new(64, 100);
+        let mut s = Sink::default();
+        s.feed(&mut r, 0, false, false, b"ab");
+        s.feed(&mut r, 4, false, false, b"ef");
+        s.feed(&mut r, 9, false, true, &[]);
+        s.ack(&mut r, 10);
+        assert!(r.fin_acked());
+        assert!(!r.finished());
+        r.give_up_all(&mut |p| s.take(p));
+        assert_eq!(s.bytes, b"abef");
+        assert_eq!(s.gaps, vec![(2, 2), (4, 3)]);
+        assert!(r.finished());
+        // Late data for either range is recognised, after release too.
+        r.release();
+        assert_eq!(r.late_segment(2, 8), Some((5, 2)));
+        assert_eq!(r.late_segment(0, 2), None);
     }
 
     /// Acknowledgements and FINs behind the stream start are negative stream offsets:
     /// they must neither wrap to huge offsets nor settle anything.
     #[test]
     fn acks_and_fins_behind_the_start_are_ignored() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         s.feed(&mut r, 1000, false, false, b"ab");
         s.feed(&mut r, 1005, false, false, b"fg");
-        r.acked(900, &mut |_| panic!("an old ACK skips nothing"));
+        r.acked(900, 10, &mut |_| panic!("an old ACK skips nothing"));
         // The next byte expected is seq 1002; half the circle behind it is still behind.
-        r.acked(1002u32.wrapping_sub(1 << 31), &mut |_| {
+        r.acked(1002u32.wrapping_sub(1 << 31), 11, &mut |_| {
             panic!("nor does the farthest")
         });
         s.feed(&mut r, 990, false, true, b"x");
@@ -760,7 +984,7 @@ mod tests {
 
     #[test]
     fn drain_reports_holes_and_missing_data_before_fin() {
-        let mut r = Reassembler::new(64);
+        let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         s.feed(&mut r, 10, true, false, &[]);
         s.feed(&mut r, 11, false, false, b"ab");
@@ -778,10 +1002,14 @@ mod tests {
 
     #[test]
     fn in_order_segment_is_one_piece_without_copying() {
-        let mut r = Reassembler::new(0);
+        let mut r = Reassembler::new(0, 0);
         let payload = vec![7u8; 3000];
         let mut seen: Vec<*const u8> = Vec::new();
-        r.segment(1, false, false, &payload, 100, &mut |p| {
+        let at = At {
+            now: 1,
+            max_held: 100,
+        };
+        r.segment(1, Flags::default(), &payload, at, &mut |p| {
             if let Piece::Data(d) = p {
                 seen.push(d.as_ptr());
             }

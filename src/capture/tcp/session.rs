@@ -249,7 +249,7 @@ impl Session {
                 }
                 Payload::Keepalive(k) => {
                     for peer in &k.peers {
-                        ctx.listening.learn(peer.port);
+                        ctx.listening.learn_nano(peer.port);
                     }
                 }
                 _ => {}

@@ -121,6 +121,7 @@ fn tcp_fuzz_hostile_segments_never_panic_and_stay_bounded() {
                 max_connections: 1 + (rng.next() % 6) as usize,
                 idle_timeout_usec: (rng.next() % 100_000) as i64 - 10,
                 max_buffered_total: (rng.next() % 20_000) as usize,
+                reorder_window_segments: rng.next() % 8,
                 report: Reporting {
                     per_message_events: rng.next() % 2 == 0,
                     node_ids: rng.next() % 2 == 0,
