@@ -2,7 +2,7 @@
 //! decoded message (one row per message, or one per item in it), starting with the
 //! meta columns. `MessageTable` says only what differs; `PerMessage<T>` does the rest.
 
-use super::table::{Col, ScanState, TableDef};
+use super::table::{Col, MessageColumns, ScanState, TableDef};
 use super::values::{meta_value, Value, META_COLUMNS};
 use crate::capture::{Event, MessageEvent};
 use crate::protocol::Payload;
@@ -42,6 +42,14 @@ impl<T: MessageTable> TableDef for PerMessage<T> {
 
     fn rows(ev: &Event, _scan: &ScanState) -> usize {
         picked::<T>(ev).map_or(0, |(_, item)| T::count(item))
+    }
+
+    /// Every row is an item of one message, placed where the message is.
+    fn message_columns() -> MessageColumns {
+        MessageColumns {
+            only_messages: true,
+            ..MessageColumns::META
+        }
     }
 
     fn column<'e>(ev: &'e Event, row: usize, col: usize, _scan: &ScanState) -> Value<'e> {

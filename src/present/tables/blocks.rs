@@ -1,7 +1,7 @@
 //! `nano_blocks(path)`: every block, wherever it was carried.
 
 use crate::capture::{Event, PacketMeta, StreamRequest};
-use crate::present::table::{Col, ScanState, TableDef};
+use crate::present::table::{Col, MessageColumns, ScanState, TableDef};
 use crate::present::values::*;
 use crate::protocol::{block_type_name, AscPullAckBody, Block, ConfirmReq, Payload, StreamEntry};
 
@@ -117,6 +117,14 @@ impl TableDef for Blocks {
 
     fn rows(ev: &Event, _scan: &ScanState) -> usize {
         block_count(ev)
+    }
+
+    /// Blocks of a message are placed where the message is; blocks of a bootstrap
+    /// stream carry their request's id as `packet_id`, so they arrive after higher
+    /// message ids (no early end of the scan), and skipping messages the filter rules
+    /// out never touches them (the requests that open streams are always decoded).
+    fn message_columns() -> MessageColumns {
+        MessageColumns::META
     }
 
     fn column<'e>(ev: &'e Event, row: usize, col: usize, _scan: &ScanState) -> Value<'e> {

@@ -57,6 +57,7 @@ impl TableDef for Connections {
         o.tcp.report = Reporting {
             per_message_events: options.details,
             node_ids: true,
+            ..Reporting::default()
         };
         o
     }
