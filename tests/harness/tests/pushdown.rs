@@ -189,36 +189,79 @@ fn sorted(conn: &Connection, sql: &str) -> Vec<String> {
     lines
 }
 
-/// Joins over one file, each with a key equality the inner side can be looked up by.
-fn joins(f: &str) -> Vec<String> {
+/// Joins over one file, each with a key equality the inner side can be looked up by:
+/// `(select list, first table, second table, ON and the rest)`.
+fn joins(f: &str) -> Vec<[String; 4]> {
+    let j = |sel: &str, a: &str, b: &str, on: &str| {
+        [
+            sel.to_string(),
+            format!("{a}({f})"),
+            format!("{b}({f})"),
+            on.to_string(),
+        ]
+    };
     vec![
-        format!(
-            "SELECT v.packet_id, v.account, v.hash, b.type_name, b.context, b.packet_id \
-             FROM nano_vote_hashes({f}) v JOIN nano_blocks({f}) b ON b.hash = v.hash"
+        j(
+            "v.packet_id, v.account, v.hash, b.type_name, b.context, b.packet_id",
+            "nano_vote_hashes",
+            "nano_blocks",
+            "b.hash = v.hash",
         ),
-        format!(
-            "SELECT p.id, p.msg_name, p.frame, v.account, v.signature_valid \
-             FROM nano_votes({f}) v JOIN nano_packets({f}) p ON p.id = v.packet_id"
+        j(
+            "p.id, p.msg_name, p.frame, v.account, v.signature_valid",
+            "nano_votes",
+            "nano_packets",
+            "p.id = v.packet_id",
         ),
-        format!(
-            "SELECT b.hash, b.account, v.account, v.hash_index \
-             FROM nano_blocks({f}) b JOIN nano_vote_hashes({f}) v ON v.account = b.account"
+        j(
+            "b.hash, b.account, v.account, v.hash_index",
+            "nano_blocks",
+            "nano_vote_hashes",
+            "v.account = b.account",
         ),
-        format!(
-            "SELECT c.id, c.event, count(p.id), sum(p.size) \
-             FROM nano_connections({f}) c JOIN nano_packets({f}) p ON p.flow_key = c.flow_key \
-             GROUP BY c.id"
+        j(
+            "c.id, c.event, count(p.id), sum(p.size)",
+            "nano_connections",
+            "nano_packets",
+            "p.flow_key = c.flow_key GROUP BY c.id",
         ),
-        format!(
-            "SELECT a.id, a.kind, p.id, p.msg_name \
-             FROM nano_packets({f}) p JOIN nano_anomalies({f}) a ON a.packet_id = p.id"
+        j(
+            "a.id, a.kind, p.id, p.msg_name",
+            "nano_packets",
+            "nano_anomalies",
+            "a.packet_id = p.id",
         ),
-        format!(
-            "SELECT r.packet_id, b.hash, b.item_index \
-             FROM nano_bulk_pull_requests({f}) r JOIN nano_blocks({f}) b \
-             ON b.request_id = r.packet_id"
+        j(
+            "r.packet_id, b.hash, b.item_index",
+            "nano_bulk_pull_requests",
+            "nano_blocks",
+            "b.request_id = r.packet_id",
         ),
     ]
+}
+
+/// The join as written, and with its second table materialised first (each side
+/// decoded once, no lookups).
+fn join_sql([sel, a, b, on]: &[String; 4]) -> (String, String) {
+    let (alias_a, alias_b) = (alias(a), alias(b));
+    let plain = format!("SELECT {sel} FROM {a} {alias_a} JOIN {b} {alias_b} ON {on}");
+    let materialized = format!(
+        "WITH m AS MATERIALIZED (SELECT * FROM {b}) \
+         SELECT {sel} FROM {a} {alias_a} JOIN m {alias_b} ON {on}"
+    );
+    (plain, materialized)
+}
+
+/// The alias each table has in `joins`.
+fn alias(table: &str) -> &'static str {
+    match table.split('(').next().unwrap() {
+        "nano_vote_hashes" | "nano_votes" => "v",
+        "nano_blocks" => "b",
+        "nano_packets" => "p",
+        "nano_connections" => "c",
+        "nano_anomalies" => "a",
+        _ => "r",
+    }
 }
 
 #[test]
@@ -227,13 +270,19 @@ fn joins_served_from_the_decoded_file_equal_joins_that_rescan() {
     let rescanning = connect();
     assert_eq!(cache(&rescanning)["decoded_files"], 0);
     scalar(&rescanning, "SELECT nano_join_cache(0)");
+    let real = shared_capture("rsnano_dev_live_small.pcap").map(|p| lit(&p));
     let mut rows = 0;
     for f in captures() {
-        for sql in joins(&f) {
+        for join in joins(&f) {
+            let (sql, materialized) = join_sql(&join);
             let shown = plan(&cached, &sql);
             assert!(shown.contains(":key:"), "{sql}: no lookup planned: {shown}");
             let got = sorted(&cached, &sql);
-            assert_eq!(got, sorted(&rescanning, &sql), "{sql}");
+            assert_eq!(got, sorted(&cached, &materialized), "{sql}");
+            // Rescanning the real capture per outer row takes minutes for some.
+            if real.as_deref() != Some(f.as_str()) {
+                assert_eq!(got, sorted(&rescanning, &sql), "{sql}");
+            }
             rows += got.len();
         }
     }
