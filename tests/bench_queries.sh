@@ -42,7 +42,7 @@ ext, runs, tmp, real = os.environ["EXT"], int(os.environ["RUNS"]), os.environ["T
 
 def shell(setup, sql):
     """Best wall time of `sql` in the sqlite3 shell (its own `.timer`), rows discarded."""
-    script = f".load {ext}\n{setup}\n.output /dev/null\n.timer on\n{sql};\n"
+    script = f".load {ext}\n{setup};\n.output /dev/null\n.timer on\n{sql};\n"
     best = None
     for _ in range(runs):
         out = subprocess.run(["sqlite3", ":memory:"], input=script, capture_output=True,

@@ -78,14 +78,26 @@ struct Index {
     map: HashMap<Key, Vec<Hit>>,
 }
 
+enum Built {
+    Index(Arc<Index>),
+    /// Some row holds a value that is neither integer nor text: no index can be
+    /// trusted to find every match.
+    NotUsable,
+    /// Over the memory limit.
+    TooBig,
+}
+
 /// Which index: table name, column, and the `details` option (it changes the rows).
 type IndexId = (&'static str, usize, bool);
 
 /// Every event of one file, in pipeline order, and the indexes built on them.
 pub struct Decoded {
     pub events: Vec<Event>,
+    /// Estimated bytes of the events, and of the indexes built so far.
     bytes: usize,
-    indexes: Mutex<HashMap<IndexId, Arc<Index>>>,
+    index_bytes: AtomicUsize,
+    /// `None`: over the limit when tried (not tried again for this decoded file).
+    indexes: Mutex<HashMap<IndexId, Option<Arc<Index>>>>,
 }
 
 enum Slot {
@@ -147,7 +159,7 @@ impl Cache {
         slots
             .values()
             .filter_map(|s| match s {
-                Slot::Held(w) => w.upgrade().map(|d| d.bytes),
+                Slot::Held(w) => w.upgrade().map(|d| d.held_bytes()),
                 Slot::TooBig { .. } => None,
             })
             .sum()
@@ -217,6 +229,7 @@ fn build(path: &Path, options: PipelineOptions, budget: usize) -> Option<Decoded
     Some(Decoded {
         events,
         bytes,
+        index_bytes: AtomicUsize::new(0),
         indexes: Mutex::new(HashMap::new()),
     })
 }
@@ -246,11 +259,26 @@ fn keys_for(v: &Value<'_>) -> Option<Vec<Key>> {
 }
 
 impl Decoded {
-    /// The rows of table `T` whose column `col` may equal `v`, in scan order.
-    pub fn lookup<T: TableDef>(&self, col: usize, options: Options, v: &Value<'_>) -> Vec<Hit> {
-        let index = self.index::<T>(col, options);
-        let (Some(index), Some(keys)) = (index, keys_for(v)) else {
-            return self.all_rows::<T>(options);
+    fn held_bytes(&self) -> usize {
+        self.bytes + self.index_bytes.load(Ordering::Relaxed)
+    }
+
+    /// The rows of table `T` whose column `col` may equal `v`, in scan order; `None`
+    /// when the index would take more than `budget` more bytes (the caller scans).
+    pub fn lookup<T: TableDef>(
+        &self,
+        col: usize,
+        options: Options,
+        v: &Value<'_>,
+        budget: usize,
+    ) -> Option<Vec<Hit>> {
+        let Some(keys) = keys_for(v) else {
+            return Some(self.all_rows::<T>(options));
+        };
+        let index = match self.index::<T>(col, options, budget) {
+            Built::Index(ix) => ix,
+            Built::NotUsable => return Some(self.all_rows::<T>(options)),
+            Built::TooBig => return None,
         };
         let mut hits: Vec<Hit> = keys
             .iter()
@@ -262,7 +290,7 @@ impl Decoded {
             hits.sort_by_key(|h| h.row_number);
             hits.dedup_by_key(|h| h.row_number);
         }
-        hits
+        Some(hits)
     }
 
     /// Calls `f` with every row of table `T`, in scan order.
@@ -290,17 +318,22 @@ impl Decoded {
         all
     }
 
-    /// The index of `T`'s column `col`, built on first use. `None` when some row holds
-    /// a value that is neither integer nor text (then no index can be trusted).
-    fn index<T: TableDef>(&self, col: usize, options: Options) -> Option<Arc<Index>> {
+    /// The index of `T`'s column `col`, built on first use within `budget` bytes.
+    fn index<T: TableDef>(&self, col: usize, options: Options, budget: usize) -> Built {
         let id = (T::NAME, col, options.details);
         let mut indexes = self.indexes.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(ix) = indexes.get(&id) {
-            return Some(ix.clone());
+        match indexes.get(&id) {
+            Some(Some(ix)) => return Built::Index(ix.clone()),
+            Some(None) => return Built::TooBig,
+            None => {}
         }
         let mut map: HashMap<Key, Vec<Hit>> = HashMap::new();
         let mut usable = true;
+        let mut bytes = 0usize;
         self.each_row::<T>(options, |ev, hit, state| {
+            if !usable || bytes > budget {
+                return;
+            }
             let key = match T::column(ev, hit.row as usize, col, state) {
                 Value::Null => return,
                 Value::Integer(i) => Key::Int(i),
@@ -310,14 +343,28 @@ impl Decoded {
                     return;
                 }
             };
-            map.entry(key).or_default().push(hit);
+            // The hit, and a new key's allocation and table slot.
+            bytes += std::mem::size_of::<Hit>();
+            if let Key::Text(t) = &key {
+                bytes += t.len();
+            }
+            let hits = map.entry(key).or_default();
+            if hits.is_empty() {
+                bytes += std::mem::size_of::<(Key, Vec<Hit>)>() + 16;
+            }
+            hits.push(hit);
         });
         if !usable {
-            return None;
+            return Built::NotUsable;
         }
+        if bytes > budget {
+            indexes.insert(id, None);
+            return Built::TooBig;
+        }
+        self.index_bytes.fetch_add(bytes, Ordering::Relaxed);
         let ix = Arc::new(Index { map });
-        indexes.insert(id, ix.clone());
-        Some(ix)
+        indexes.insert(id, Some(ix.clone()));
+        Built::Index(ix)
     }
 
     pub fn event(&self, hit: &Hit) -> Option<&Event> {

@@ -270,7 +270,11 @@ impl<T: TableDef> PipelineCursor<'_, T> {
                 d
             }
         };
-        let hits = decoded.lookup::<T>(*col, self.state.options, value);
+        let budget = self.cache.limit().saturating_sub(self.cache.held_bytes());
+        let Some(hits) = decoded.lookup::<T>(*col, self.state.options, value, budget) else {
+            self.cache.fallbacks.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
         Some(Lookup {
             decoded,
             hits,

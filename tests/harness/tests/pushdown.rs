@@ -358,6 +358,23 @@ fn a_join_decodes_the_file_a_bounded_number_of_times() {
     assert_eq!(got.len(), 18_611);
     assert_eq!(got, sorted(&conn, &materialized));
 
+    // What the decoded file and its index take, seen while the join runs.
+    let during = value_text(&scalar(
+        &conn,
+        &format!(
+            "SELECT nano_join_cache() FROM nano_vote_hashes({f}) v \
+             JOIN nano_blocks({f}) b ON b.hash = v.hash LIMIT 1 OFFSET 1000"
+        ),
+    ));
+    let during: serde_json::Value = serde_json::from_str(&during).unwrap();
+    let held = during["held_bytes"].as_u64().unwrap();
+    assert!(held > 1_000_000, "{during}");
+    // Room for the decoded file but not for its index: the same rows, by rescanning.
+    scalar(&conn, &format!("SELECT nano_join_cache({})", held - 1));
+    let before = fallbacks(&conn);
+    assert_eq!(sorted(&conn, &join), got);
+    assert!(fallbacks(&conn) - before > 100);
+
     // Over the limit: the documented fallback, one scan per outer row.
     scalar(&conn, "SELECT nano_join_cache(1000)");
     let (scans_before, fallbacks_before) = (scans(&conn), fallbacks(&conn));
