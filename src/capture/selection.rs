@@ -63,6 +63,17 @@ impl MessageFilter {
         }
     }
 
+    /// Keeps only the types in `codes` among the allowed ones.
+    pub fn only_types(&mut self, codes: &[u8]) {
+        let mut only = [0u64; 4];
+        for &code in codes {
+            only[usize::from(code / 64)] |= 1 << (code % 64);
+        }
+        for (t, o) in self.types.iter_mut().zip(only) {
+            *t &= o;
+        }
+    }
+
     /// Allows no type at all (e.g. `msg_name = 'no such name'`).
     pub fn no_type(&mut self) {
         self.types = [0; 4];

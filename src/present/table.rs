@@ -5,6 +5,7 @@
 
 use super::values::Value;
 use crate::capture::pipeline::PipelineOptions;
+use crate::capture::selection::MessageFilter;
 use crate::capture::tcp::Reporting;
 use crate::capture::{Event, PipelineStats};
 
@@ -63,6 +64,9 @@ pub trait TableDef: 'static {
     fn message_columns() -> MessageColumns {
         MessageColumns::default()
     }
+    /// Narrows `filter` to the messages whose payloads this table reads; the others
+    /// are framed but not decoded (`capture::selection`). By default every message.
+    fn payload_types(_filter: &mut MessageFilter) {}
 }
 
 /// See `TableDef::message_columns`: column indexes, `None` for "no such column".

@@ -349,7 +349,8 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
             };
             self.state.options = T::parse_options(options.as_deref())
                 .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
-            let plan = plan::read::<T>(idx_str, args, 1 + usize::from(with_options));
+            let mut plan = plan::read::<T>(idx_str, args, 1 + usize::from(with_options));
+            T::payload_types(&mut plan.filter);
             check_capture_path(Path::new(&path))
                 .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
             let mut pipeline_options = T::pipeline_options(&self.state.options);

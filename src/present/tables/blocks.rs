@@ -1,9 +1,12 @@
 //! `nano_blocks(path)`: every block, wherever it was carried.
 
+use crate::capture::selection::MessageFilter;
 use crate::capture::{Event, PacketMeta, StreamRequest};
 use crate::present::table::{Col, MessageColumns, ScanState, TableDef};
 use crate::present::values::*;
-use crate::protocol::{block_type_name, AscPullAckBody, Block, ConfirmReq, Payload, StreamEntry};
+use crate::protocol::{
+    block_type_name, AscPullAckBody, Block, ConfirmReq, MessageType, Payload, StreamEntry,
+};
 
 columns!(C {
     Context => ("context", "TEXT"),
@@ -110,6 +113,14 @@ pub struct Blocks;
 
 impl TableDef for Blocks {
     const NAME: &'static str = "nano_blocks";
+
+    /// Bootstrap stream blocks need only their requests, which are always decoded.
+    fn payload_types(filter: &mut MessageFilter) {
+        use MessageType as T;
+        filter.only_types(
+            &[T::Publish, T::ConfirmReq, T::ConfirmAck, T::AscPullAck].map(|t| t as u8),
+        );
+    }
 
     fn columns() -> &'static [Col] {
         with_meta!(C::COLS)

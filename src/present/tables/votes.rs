@@ -5,6 +5,7 @@ use crate::capture::MessageEvent;
 use crate::present::per_message::MessageTable;
 use crate::present::table::Col;
 use crate::present::values::*;
+use crate::protocol::MessageType;
 use crate::protocol::{push_hex_upper, ConfirmAck, Payload, VoteTiming};
 
 columns!(C {
@@ -37,6 +38,7 @@ pub struct Votes;
 
 impl MessageTable for Votes {
     const NAME: &'static str = "nano_votes";
+    const TYPE: MessageType = MessageType::ConfirmAck;
     type Item = ConfirmAck;
 
     fn columns() -> &'static [Col] {
@@ -117,6 +119,7 @@ pub struct VoteHashes;
 
 impl MessageTable for VoteHashes {
     const NAME: &'static str = "nano_vote_hashes";
+    const TYPE: MessageType = MessageType::ConfirmAck;
     type Item = ConfirmAck;
 
     fn columns() -> &'static [Col] {
