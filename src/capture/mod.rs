@@ -14,6 +14,7 @@ pub mod ip;
 pub mod link;
 pub mod pipeline;
 pub mod segment;
+pub mod selection;
 pub mod source;
 pub mod tcp;
 pub mod time;

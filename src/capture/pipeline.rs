@@ -6,6 +6,7 @@ use super::cookies::CookieMemory;
 use super::defrag::{Defrag, DefragLimits};
 use super::ip::{self, IpPacket, PROTO_TCP, PROTO_UDP};
 use super::link::{self, Link};
+use super::selection::MessageFilter;
 use super::source::{FileSource, Frame, FrameSource, ReadOutcome};
 use super::tcp::{TcpLimits, TcpTracker};
 use super::{flow_key, segment, udp};
@@ -128,6 +129,8 @@ struct Layers {
     cookies: CookieMemory,
     last_frame: u64,
     last_time: i64,
+    /// The messages the scan wants (UDP here, TCP in the tracker).
+    decode: MessageFilter,
 }
 
 impl Pipeline {
@@ -143,6 +146,7 @@ impl Pipeline {
 impl<S: FrameSource> Pipeline<S> {
     /// A pipeline over an already opened frame source.
     pub fn from_source(source: S, options: PipelineOptions) -> Pipeline<S> {
+        let decode = options.tcp.report.decode;
         Pipeline {
             source,
             layers: Layers {
@@ -154,6 +158,7 @@ impl<S: FrameSource> Pipeline<S> {
                 cookies: CookieMemory::new(options.max_handshake_cookies),
                 last_frame: 0,
                 last_time: 0,
+                decode,
             },
             finished: false,
             lent: false,
@@ -245,6 +250,14 @@ impl<S: FrameSource> Pipeline<S> {
             ReadOutcome::End => self.finish(),
         }
         true
+    }
+
+    /// Has every message numbered `max_id` or less been yielded, the current one
+    /// included? Ids are taken in the order messages are queued, so then no later
+    /// event is a message with such an id: a scan for `id <= max_id` may stop.
+    pub fn yielded_messages_through(&self, max_id: u64) -> bool {
+        let queued = self.layers.pending.iter().skip(usize::from(self.lent));
+        self.layers.next_id > max_id && !queued.into_iter().any(|e| matches!(e, Event::Message(_)))
     }
 
     pub fn stats(&self) -> &PipelineStats {
@@ -360,7 +373,7 @@ impl Layers {
             }
         };
         self.stats.udp_datagrams += 1;
-        let Some((header, payload)) = crate::protocol::decode_datagram(datagram.payload) else {
+        let Some(header) = crate::protocol::datagram_header(datagram.payload) else {
             self.stats.non_nano_datagrams += 1;
             return;
         };
@@ -379,15 +392,21 @@ impl Layers {
                 (packet.dst, datagram.dst_port),
             ),
         };
+        let id = self.next_id;
+        self.next_id += 1;
+        // Not wanted by the scan: numbered, not decoded, no event (`selection`).
+        if !self.decode.wants(id, &meta, &header) {
+            return;
+        }
+        let payload = crate::protocol::decode_datagram_payload(&header, datagram.payload);
         let mut message = MessageEvent {
-            id: self.next_id,
+            id,
             meta,
             header,
             size: datagram.payload.len().saturating_sub(HEADER_SIZE),
             payload,
             peer_cookie: None,
         };
-        self.next_id += 1;
         self.cookies.on_message(&mut message);
         self.pending.push_back(Event::Message(message));
     }

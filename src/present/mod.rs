@@ -14,5 +14,5 @@ pub mod tables;
 mod tests;
 
 pub use per_message::{MessageTable, PerMessage};
-pub use table::{col, row_values, Col, Options, ScanState, TableDef};
+pub use table::{col, row_values, Col, MessageColumns, Options, ScanState, TableDef};
 pub use values::Value;

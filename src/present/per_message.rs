@@ -2,14 +2,17 @@
 //! decoded message (one row per message, or one per item in it), starting with the
 //! meta columns. `MessageTable` says only what differs; `PerMessage<T>` does the rest.
 
-use super::table::{Col, ScanState, TableDef};
+use super::table::{Col, MessageColumns, ScanState, TableDef};
 use super::values::{meta_value, Value, META_COLUMNS};
+use crate::capture::selection::MessageFilter;
 use crate::capture::{Event, MessageEvent};
-use crate::protocol::Payload;
+use crate::protocol::{MessageType, Payload};
 use std::marker::PhantomData;
 
 pub trait MessageTable: 'static {
     const NAME: &'static str;
+    /// The one message type whose payload `pick` takes items from.
+    const TYPE: MessageType;
     /// The part of the payload the rows come from.
     type Item: 'static;
     /// Every column, meta columns first (`with_meta!`).
@@ -42,6 +45,18 @@ impl<T: MessageTable> TableDef for PerMessage<T> {
 
     fn rows(ev: &Event, _scan: &ScanState) -> usize {
         picked::<T>(ev).map_or(0, |(_, item)| T::count(item))
+    }
+
+    fn payload_types(filter: &mut MessageFilter) {
+        filter.only_types(&[T::TYPE as u8]);
+    }
+
+    /// Every row is an item of one message, placed where the message is.
+    fn message_columns() -> MessageColumns {
+        MessageColumns {
+            only_messages: true,
+            ..MessageColumns::META
+        }
     }
 
     fn column<'e>(ev: &'e Event, row: usize, col: usize, _scan: &ScanState) -> Value<'e> {

@@ -5,6 +5,7 @@
 
 use super::values::Value;
 use crate::capture::pipeline::PipelineOptions;
+use crate::capture::selection::MessageFilter;
 use crate::capture::tcp::Reporting;
 use crate::capture::{Event, PipelineStats};
 
@@ -45,6 +46,7 @@ pub trait TableDef: 'static {
         o.tcp.report = Reporting {
             per_message_events: false,
             node_ids: false,
+            ..Reporting::default()
         };
         o
     }
@@ -55,6 +57,44 @@ pub trait TableDef: 'static {
     fn final_column(_stats: &PipelineStats, _row: usize, _col: usize) -> Value<'_> {
         Value::Null
     }
+    /// Which columns show, on every row made from a message event, that message's own
+    /// id, place or header fields, so that a scan may skip messages that cannot match a
+    /// filter on them. A table says so only when its other rows do not depend on the
+    /// messages it would skip.
+    fn message_columns() -> MessageColumns {
+        MessageColumns::default()
+    }
+    /// Narrows `filter` to the messages whose payloads this table reads; the others
+    /// are framed but not decoded (`capture::selection`). By default every message.
+    fn payload_types(_filter: &mut MessageFilter) {}
+}
+
+/// See `TableDef::message_columns`: column indexes, `None` for "no such column".
+#[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageColumns {
+    /// The message id (`id`, `packet_id`).
+    pub id: Option<usize>,
+    /// Every row comes from a message event, so rows come in ascending `id` order
+    /// and nothing follows the last message: a scan may stop past an upper bound.
+    pub only_messages: bool,
+    pub frame: Option<usize>,
+    pub time_usec: Option<usize>,
+    pub transport: Option<usize>,
+    pub msg_type: Option<usize>,
+    pub msg_name: Option<usize>,
+}
+
+impl MessageColumns {
+    /// The meta columns every per-item table starts with (`values::meta_columns`).
+    pub const META: MessageColumns = MessageColumns {
+        id: Some(0),
+        only_messages: false,
+        frame: Some(1),
+        time_usec: Some(3),
+        transport: None,
+        msg_type: None,
+        msg_name: None,
+    };
 }
 
 /// What the optional options argument of a table asked for.

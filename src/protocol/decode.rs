@@ -92,19 +92,28 @@ pub fn is_plausible_datagram_header(h: &Header) -> bool {
 /// `None` when the datagram does not start with a plausible Nano header (not a row).
 /// Bytes beyond the framed length are `trailing_bytes`, too few are `truncated`.
 pub fn decode_datagram(buf: &[u8]) -> Option<(Header, Result<Payload, Malformed>)> {
-    let h = header::parse(buf).ok()?;
-    if !is_plausible_datagram_header(&h) {
-        return None;
-    }
+    let h = datagram_header(buf)?;
+    Some((h, decode_datagram_payload(&h, buf)))
+}
+
+/// The header of a UDP datagram that is a Nano message (`decode_datagram` in two
+/// steps, so a scan can look at the header before paying for the payload).
+pub fn datagram_header(buf: &[u8]) -> Option<Header> {
+    header::parse(buf).ok().filter(is_plausible_datagram_header)
+}
+
+/// The payload of datagram `buf` whose header `datagram_header` returned.
+pub fn decode_datagram_payload(h: &Header, buf: &[u8]) -> Result<Payload, Malformed> {
+    let h = *h;
     let body = buf.get(HEADER_SIZE..).unwrap_or_default();
     let by_hash = block::block_size(h.block_type()).is_none()
         && h.message_type().is_some_and(MessageType::is_confirm);
     if h.version_using <= 16 && by_hash {
         // Proto ≤ 16: the vote's hashes run to the end of the datagram and the V18
         // confirm_req has its own count byte; the decoders check the ends themselves.
-        return Some((h, decode_body(&h, body, true)));
+        return decode_body(&h, body, true);
     }
-    let result = match header::payload_len(&h) {
+    match header::payload_len(&h) {
         Err(m) => Err(m),
         Ok(len) if body.len() < len => Err(malformed(
             "truncated",
@@ -118,8 +127,7 @@ pub fn decode_datagram(buf: &[u8]) -> Option<(Header, Result<Payload, Malformed>
             format!("{} bytes after the {len}-byte payload", body.len() - len),
         )),
         Ok(_) => decode_body(&h, body, false),
-    };
-    Some((h, result))
+    }
 }
 
 /// Resynchronisation heuristic of docs/protocol.md section 6.5 step 7 on the first 8 bytes:

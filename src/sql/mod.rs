@@ -5,6 +5,9 @@
 pub mod capture;
 pub mod import;
 pub mod interfaces;
+pub mod join_cache;
+pub mod lookup;
+pub mod plan;
 pub mod scalar;
 pub mod table;
 
@@ -14,14 +17,15 @@ use crate::present::tables::{
 use crate::present::{PerMessage, TableDef};
 use rusqlite::vtab::Module;
 use rusqlite::{Connection, Result};
+use std::sync::Arc;
 use table::PipelineTab;
 
 macro_rules! register_tables {
-    ($db:expr, $($t:ty),* $(,)?) => {{
+    ($db:expr, $cache:expr, $($t:ty),* $(,)?) => {{
         $(
             {
                 const MODULE: Module<'static, PipelineTab<$t>> = Module::eponymous_only_module();
-                $db.create_module(<$t as TableDef>::NAME, &MODULE, None)?;
+                $db.create_module(<$t as TableDef>::NAME, &MODULE, Some($cache.clone()))?;
             }
         )*
     }};
@@ -35,8 +39,12 @@ pub fn register(db: &Connection) -> Result<()> {
         const MODULE: Module<'static, interfaces::InterfacesTab> = Module::eponymous_only_module();
         db.create_module("nano_interfaces", &MODULE, None)?;
     }
+    // One cache of decoded files per connection, shared by its table functions.
+    let cache = Arc::new(lookup::Cache::default());
+    join_cache::register(db, &cache)?;
     register_tables!(
         db,
+        cache,
         packets::Packets,
         blocks::Blocks,
         PerMessage<votes::Votes>,

@@ -3,15 +3,17 @@
 //! and how an event turns into rows of values. Scanning, argument handling, error
 //! reporting and the hand-over of values to SQLite live here.
 
+use super::lookup::{Cache, Decoded, FileKey, Hit};
+use super::plan::{self, Plan};
+use crate::capture::pipeline::PipelineOptions;
+use crate::capture::selection::MessageFilter;
 use crate::capture::source::FileSource;
-use crate::capture::Pipeline;
+use crate::capture::{Event, Pipeline};
 use crate::present::values::text;
 use crate::present::{ScanState, TableDef, Value};
 use rusqlite::ffi;
 use rusqlite::types::{ToSql, ToSqlOutput, Value as SqlValue, ValueRef};
-use rusqlite::vtab::{
-    Context, Filters, IndexConstraintOp, IndexInfo, VTab, VTabConfig, VTabConnection, VTabCursor,
-};
+use rusqlite::vtab::{Context, Filters, IndexInfo, VTab, VTabConfig, VTabConnection, VTabCursor};
 use rusqlite::{Error, Result};
 use std::borrow::Cow;
 use std::ffi::{c_int, CStr, CString};
@@ -19,10 +21,13 @@ use std::marker::PhantomData;
 use std::os::unix::fs::FileTypeExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 #[repr(C)]
 pub struct PipelineTab<T: TableDef> {
     base: ffi::sqlite3_vtab,
+    cache: Arc<Cache>,
     _t: PhantomData<T>,
 }
 
@@ -35,21 +40,17 @@ fn schema<T: TableDef>() -> CString {
     CString::new(sql).expect("column names have no NUL")
 }
 
-/// `idx_num` bits: the path is an argument; the options are too.
-const PLAN_WITH_PATH: c_int = 1;
-const PLAN_WITH_OPTIONS: c_int = 2;
-
 // SAFETY: rusqlite casts the `sqlite3_vtab` pointer SQLite hands back to this type;
 // that is sound because `PipelineTab` is `#[repr(C)]` with `base: ffi::sqlite3_vtab`
 // as its first field; `connect` creates `base` zeroed (`default()`) and only SQLite
 // writes its fields afterwards.
 unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
-    type Aux = ();
+    type Aux = Arc<Cache>;
     type Cursor = PipelineCursor<'vtab, T>;
 
     fn connect(
         db: &mut VTabConnection,
-        _aux: Option<&()>,
+        aux: Option<&Arc<Cache>>,
         _module_name: &[u8],
         _database_name: &[u8],
         _table_name: &[u8],
@@ -63,6 +64,7 @@ unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
                 Cow::Owned(schema::<T>()),
                 PipelineTab {
                     base: ffi::sqlite3_vtab::default(),
+                    cache: aux.cloned().unwrap_or_default(),
                     _t: PhantomData,
                 },
             ))
@@ -70,69 +72,23 @@ unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
     }
 
     fn best_index(&self, info: &mut IndexInfo) -> Result<bool> {
-        guarded(T::NAME, || Ok(plan_scan(T::columns().len() as c_int, info)))
+        guarded(T::NAME, || Ok(plan::choose::<T>(info)))
     }
 
     fn open(&'vtab mut self) -> Result<PipelineCursor<'vtab, T>> {
         guarded(T::NAME, || {
             Ok(PipelineCursor {
                 base: ffi::sqlite3_vtab_cursor::default(),
-                scan: None,
+                rows: None,
                 state: ScanState::default(),
                 args: Args::default(),
+                cache: self.cache.clone(),
+                keyed_filters: 0,
+                decoded: None,
                 _p: PhantomData,
             })
         })
     }
-}
-
-/// Chooses the plan: the path (and options) must be arguments known when the scan
-/// starts. `false` when a path or options constraint is not usable yet (it comes
-/// from a table SQLite has not positioned): SQLite then tries an order where it is.
-fn plan_scan(path_col: c_int, info: &mut IndexInfo) -> bool {
-    let options_col = path_col + 1;
-    let mut path_constraint = None;
-    let mut options_constraint = None;
-    let mut unusable = false;
-    for (i, c) in info.constraints().enumerate() {
-        if c.operator() != IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ {
-            continue;
-        }
-        let slot = if c.column() == path_col {
-            &mut path_constraint
-        } else if c.column() == options_col {
-            &mut options_constraint
-        } else {
-            continue;
-        };
-        if c.is_usable() {
-            *slot = Some(i);
-        } else {
-            unusable = true;
-        }
-    }
-    if unusable {
-        return false;
-    }
-    let mut plan = 0;
-    if let Some(i) = path_constraint {
-        let mut usage = info.constraint_usage(i);
-        usage.set_argv_index(1);
-        usage.set_omit(true);
-        plan |= PLAN_WITH_PATH;
-        if let Some(j) = options_constraint {
-            let mut usage = info.constraint_usage(j);
-            usage.set_argv_index(2);
-            usage.set_omit(true);
-            plan |= PLAN_WITH_OPTIONS;
-        }
-        info.set_estimated_cost(1_000_000.0);
-        info.set_estimated_rows(1_000_000);
-    } else {
-        info.set_estimated_cost(f64::MAX);
-    }
-    info.set_idx_num(plan);
-    true
 }
 
 struct Scan {
@@ -144,6 +100,22 @@ struct Scan {
     /// Emitting final rows: index into them.
     final_row: Option<usize>,
     eof: bool,
+    /// Messages outside it yield no rows (the pipeline still emits those it needs).
+    keep: MessageFilter,
+    /// See `plan::Plan::max_id`.
+    max_id: Option<u64>,
+}
+
+/// Rows served from a decoded file (`lookup`).
+struct Lookup {
+    decoded: Arc<Decoded>,
+    hits: Vec<Hit>,
+    pos: usize,
+}
+
+enum Rows {
+    Scan(Box<Scan>),
+    Lookup(Lookup),
 }
 
 /// The arguments of the current scan, given back as the hidden `path` and `options`
@@ -157,9 +129,16 @@ struct Args {
 #[repr(C)]
 pub struct PipelineCursor<'vtab, T: TableDef> {
     base: ffi::sqlite3_vtab_cursor,
-    scan: Option<Scan>,
+    rows: Option<Rows>,
     state: ScanState,
     args: Args,
+    cache: Arc<Cache>,
+    /// Filters with a key equality so far. The first one scans (a lone
+    /// `WHERE hash = ...` need not hold the file in memory); later ones, the inner
+    /// side of a join, look the key up in the decoded file.
+    keyed_filters: u64,
+    /// The decoded file of the last lookup, kept across filters.
+    decoded: Option<(FileKey, Arc<Decoded>)>,
     _p: PhantomData<&'vtab PipelineTab<T>>,
 }
 
@@ -167,8 +146,9 @@ impl<T: TableDef> Drop for PipelineCursor<'_, T> {
     /// SQLite's xClose drops the cursor: a panic while tearing down the pipeline must
     /// not unwind into C.
     fn drop(&mut self) {
-        let scan = self.scan.take();
-        let _ = catch_unwind(AssertUnwindSafe(move || drop(scan)));
+        let rows = self.rows.take();
+        let decoded = self.decoded.take();
+        let _ = catch_unwind(AssertUnwindSafe(move || drop((rows, decoded))));
     }
 }
 
@@ -248,36 +228,98 @@ fn open_capture(path: &Path) -> std::result::Result<FileSource, String> {
 
 impl<T: TableDef> PipelineCursor<'_, T> {
     fn advance(&mut self) -> Result<()> {
-        let Some(scan) = self.scan.as_mut() else {
-            return Ok(());
+        match self.rows.as_mut() {
+            None => {}
+            Some(Rows::Lookup(l)) => {
+                l.pos += 1;
+                if let Some(hit) = l.hits.get(l.pos) {
+                    self.state.row_number = hit.row_number;
+                }
+            }
+            Some(Rows::Scan(scan)) => {
+                advance_scan::<T>(scan, &mut self.state);
+                self.state.row_number += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Serves this filter from the decoded file when it has a key and is not the
+    /// cursor's first with one; `None` to scan.
+    fn lookup(&mut self, path: &str, plan: &Plan, options: &PipelineOptions) -> Option<Lookup> {
+        let (col, value) = plan.key.as_ref()?;
+        self.keyed_filters += 1;
+        let key = FileKey::new(path, options)?;
+        let reuse = self.decoded.as_ref().filter(|(k, _)| *k == key);
+        let decoded = match reuse {
+            Some((_, d)) => d.clone(),
+            None => {
+                let held = self.cache.held(&key);
+                let d = match held {
+                    Some(d) => d,
+                    None if self.keyed_filters < 2 => return None,
+                    None => match self.cache.decoded(&key, options.clone()) {
+                        Some(d) => d,
+                        None => {
+                            self.cache.fallbacks.fetch_add(1, Ordering::Relaxed);
+                            return None;
+                        }
+                    },
+                };
+                self.decoded = Some((key, d.clone()));
+                d
+            }
         };
-        if let Some(fr) = scan.final_row.as_mut() {
-            *fr += 1;
-            if *fr >= T::final_rows(scan.pipeline.stats()) {
+        let budget = self.cache.limit().saturating_sub(self.cache.held_bytes());
+        let Some(hits) = decoded.lookup::<T>(*col, self.state.options, value, budget) else {
+            self.cache.fallbacks.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        Some(Lookup {
+            decoded,
+            hits,
+            pos: 0,
+        })
+    }
+}
+
+fn advance_scan<T: TableDef>(scan: &mut Scan, state: &mut ScanState) {
+    if let Some(fr) = scan.final_row.as_mut() {
+        *fr += 1;
+        if *fr >= T::final_rows(scan.pipeline.stats()) {
+            scan.eof = true;
+        }
+        return;
+    }
+    scan.row += 1;
+    let filtered = !scan.keep.is_all();
+    while scan.row >= scan.rows_in_event {
+        if scan
+            .max_id
+            .is_some_and(|max| scan.pipeline.yielded_messages_through(max))
+        {
+            scan.eof = true;
+            break;
+        }
+        if scan.pipeline.advance() {
+            scan.rows_in_event = match scan.pipeline.current() {
+                Some(Event::Message(m))
+                    if filtered && !scan.keep.matches(m.id, &m.meta, &m.header) =>
+                {
+                    0
+                }
+                Some(ev) => T::rows(ev, state),
+                None => 0,
+            };
+            scan.row = 0;
+        } else {
+            if T::final_rows(scan.pipeline.stats()) > 0 {
+                scan.final_row = Some(0);
+            } else {
                 scan.eof = true;
             }
-            self.state.row_number += 1;
-            return Ok(());
+            break;
         }
-        scan.row += 1;
-        while scan.row >= scan.rows_in_event {
-            if scan.pipeline.advance() {
-                scan.rows_in_event = scan
-                    .pipeline
-                    .current()
-                    .map_or(0, |ev| T::rows(ev, &self.state));
-                scan.row = 0;
-            } else {
-                if T::final_rows(scan.pipeline.stats()) > 0 {
-                    scan.final_row = Some(0);
-                } else {
-                    scan.eof = true;
-                }
-                break;
-            }
-        }
-        self.state.row_number += 1;
-        Ok(())
     }
 }
 
@@ -285,12 +327,12 @@ impl<T: TableDef> PipelineCursor<'_, T> {
 // `base: ffi::sqlite3_vtab_cursor` first, so the cursor pointer SQLite hands back can be
 // cast to it; `open` creates `base` zeroed and only SQLite writes it afterwards.
 unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
-    fn filter(&mut self, idx_num: c_int, _idx_str: Option<&str>, args: &Filters<'_>) -> Result<()> {
+    fn filter(&mut self, idx_num: c_int, idx_str: Option<&str>, args: &Filters<'_>) -> Result<()> {
         guarded(T::NAME, || {
-            self.scan = None;
+            self.rows = None;
             self.state = ScanState::default();
             self.args = Args::default();
-            if idx_num & PLAN_WITH_PATH == 0 || args.is_empty() {
+            if idx_num & plan::WITH_PATH == 0 || args.is_empty() {
                 return Err(module_error(format!(
                     "{}: the capture file path is required, e.g. SELECT * FROM {}('capture.pcapng')",
                     T::NAME,
@@ -299,29 +341,49 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
             }
             let path = text_arg::<T>(args, 0, "path")?
                 .ok_or_else(|| module_error(format!("{}: the path is NULL", T::NAME)))?;
-            let options = if idx_num & PLAN_WITH_OPTIONS != 0 {
+            let with_options = idx_num & plan::WITH_OPTIONS != 0;
+            let options = if with_options {
                 text_arg::<T>(args, 1, "options")?
             } else {
                 None
             };
             self.state.options = T::parse_options(options.as_deref())
                 .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
-            let source = open_capture(Path::new(&path))
+            let mut plan = plan::read::<T>(idx_str, args, 1 + usize::from(with_options));
+            T::payload_types(&mut plan.filter);
+            check_capture_path(Path::new(&path))
                 .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
-            let pipeline = Pipeline::from_source(source, T::pipeline_options(&self.state.options));
+            let mut pipeline_options = T::pipeline_options(&self.state.options);
+            if let Some(l) = self.lookup(&path, &plan, &pipeline_options) {
+                if let Some(hit) = l.hits.first() {
+                    self.state.row_number = hit.row_number;
+                }
+                self.rows = Some(Rows::Lookup(l));
+            } else {
+                let source = open_capture(Path::new(&path))
+                    .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
+                pipeline_options.tcp.report.decode = plan.filter;
+                let pipeline = Pipeline::from_source(source, pipeline_options);
+                self.cache.scans.fetch_add(1, Ordering::Relaxed);
+                let mut scan = Box::new(Scan {
+                    pipeline,
+                    rows_in_event: 0,
+                    row: 0,
+                    final_row: None,
+                    eof: false,
+                    keep: plan.filter,
+                    max_id: plan.max_id,
+                });
+                // Position on the first row: this moves past row 0 of "no event".
+                advance_scan::<T>(&mut scan, &mut self.state);
+                self.state.row_number += 1;
+                self.rows = Some(Rows::Scan(scan));
+            }
             self.args = Args {
                 path: Some(path),
                 options,
             };
-            self.scan = Some(Scan {
-                pipeline,
-                rows_in_event: 0,
-                row: 0,
-                final_row: None,
-                eof: false,
-            });
-            // Position on the first row: `advance` moves past row 0 of "no event".
-            self.advance()
+            Ok(())
         })
     }
 
@@ -331,17 +393,16 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
 
     fn eof(&self) -> bool {
         // No way to report an error here: a panic ends the scan.
-        catch_unwind(AssertUnwindSafe(|| {
-            self.scan.as_ref().is_none_or(|s| s.eof)
+        catch_unwind(AssertUnwindSafe(|| match &self.rows {
+            None => true,
+            Some(Rows::Scan(s)) => s.eof,
+            Some(Rows::Lookup(l)) => l.pos >= l.hits.len(),
         }))
         .unwrap_or(true)
     }
 
     fn column(&self, ctx: &mut Context, i: c_int) -> Result<()> {
         let value = guarded(T::NAME, || {
-            let Some(scan) = self.scan.as_ref() else {
-                return Ok(Value::Null);
-            };
             let i = i as usize;
             let own = T::columns().len();
             if i == own {
@@ -350,10 +411,19 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
             if i > own {
                 return Ok(self.args.options.as_deref().map_or(Value::Null, text));
             }
-            Ok(match (scan.pipeline.current(), scan.final_row) {
-                (Some(ev), _) => T::column(ev, scan.row, i, &self.state),
-                (None, Some(fr)) => T::final_column(scan.pipeline.stats(), fr, i),
-                _ => Value::Null,
+            Ok(match &self.rows {
+                None => Value::Null,
+                Some(Rows::Lookup(l)) => match l.hits.get(l.pos) {
+                    Some(hit) => l.decoded.event(hit).map_or(Value::Null, |ev| {
+                        T::column(ev, hit.row as usize, i, &self.state)
+                    }),
+                    None => Value::Null,
+                },
+                Some(Rows::Scan(scan)) => match (scan.pipeline.current(), scan.final_row) {
+                    (Some(ev), _) => T::column(ev, scan.row, i, &self.state),
+                    (None, Some(fr)) => T::final_column(scan.pipeline.stats(), fr, i),
+                    _ => Value::Null,
+                },
             })
         })?;
         ctx.set_result(&value)

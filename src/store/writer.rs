@@ -282,6 +282,7 @@ pub fn pipeline_options(o: &CaptureOptions) -> PipelineOptions {
         per_message_events: o.connection_details,
         // Node ids are shown on every connection event, details or not.
         node_ids: true,
+        ..Reporting::default()
     };
     p
 }

@@ -84,12 +84,20 @@ impl Ctx<'_> {
     /// back goes out first.
     pub fn push_nano(&mut self, event: Event) {
         if !self.gate.confirmed {
+            let d = self.side_of(&event);
+            self.confirm_nano(d);
+        }
+        self.out.push_back(event);
+    }
+
+    /// The connection carries Nano traffic (sent by side `d`): what it held goes out.
+    pub fn confirm_nano(&mut self, d: usize) {
+        if !self.gate.confirmed {
             self.gate.confirmed = true;
             self.out.extend(self.gate.held.drain(..));
             self.gate.held = Vec::new();
             let dropped = std::mem::take(&mut self.gate.dropped);
             if dropped > 0 {
-                let d = self.side_of(&event);
                 self.anomaly(
                     d,
                     AnomalyKind::TcpOverflow,
@@ -97,7 +105,6 @@ impl Ctx<'_> {
                 );
             }
         }
-        self.out.push_back(event);
     }
 
     fn side_of(&self, event: &Event) -> usize {

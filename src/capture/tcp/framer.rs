@@ -3,7 +3,7 @@
 //! the header framing with its resynchronisation heuristic (docs/protocol.md section 6.5 step 7).
 
 use crate::protocol::{
-    decode_message, is_plausible_header, parse_header, payload_len, DecodeError, Header, Malformed,
+    decode_payload, is_plausible_header, parse_header, payload_len, DecodeError, Header, Malformed,
     Payload, HEADER_SIZE, MAGIC, MAX_MESSAGE_SIZE,
 };
 
@@ -164,8 +164,9 @@ fn drop_all(pending: &mut Pending, rest: &[u8]) -> usize {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum HeaderStep {
-    /// A whole message: header, payload (or why it is malformed), bytes used.
-    Message(Header, Result<Payload, Malformed>, usize),
+    /// A whole message: its header and bytes used (header included). The payload is
+    /// decoded by the caller (`decode_framed`), which may not want it.
+    Message(Header, usize),
     NeedMore(usize),
     /// The header cannot be framed: the stream is out of sync.
     Desync(Malformed),
@@ -173,11 +174,25 @@ pub enum HeaderStep {
 
 /// In-sync reading: the next bytes are a header.
 pub fn next_message(buf: &[u8]) -> HeaderStep {
-    match decode_message(buf) {
-        Ok((h, p, n)) => HeaderStep::Message(h, p, n),
-        Err(DecodeError::Incomplete { needed }) => HeaderStep::NeedMore(needed.max(1)),
-        Err(DecodeError::Malformed(m)) => HeaderStep::Desync(m),
+    let h = match parse_header(buf) {
+        Ok(h) => h,
+        Err(DecodeError::Incomplete { needed }) => return HeaderStep::NeedMore(needed.max(1)),
+        Err(DecodeError::Malformed(m)) => return HeaderStep::Desync(m),
+    };
+    let len = match payload_len(&h) {
+        Ok(len) => len,
+        Err(m) => return HeaderStep::Desync(m),
+    };
+    let total = HEADER_SIZE + len;
+    if buf.len() < total {
+        return HeaderStep::NeedMore(total - buf.len());
     }
+    HeaderStep::Message(h, total)
+}
+
+/// The payload of a message `next_message` framed from the front of `buf`.
+pub fn decode_framed(h: &Header, buf: &[u8], total: usize) -> Result<Payload, Malformed> {
+    decode_payload(h, buf.get(HEADER_SIZE..total).unwrap_or_default())
 }
 
 /// Result of looking for a header after a loss or in a capture started midway.

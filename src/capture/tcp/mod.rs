@@ -51,6 +51,7 @@ pub struct Memory {
     pub tracked_total: usize,
 }
 
+use super::selection::MessageFilter;
 use super::Event;
 use connection::ConnectionTable;
 use std::collections::VecDeque;
@@ -116,6 +117,8 @@ pub struct Reporting {
     /// Verify handshake responses against the other side's cookie, to attach the proved
     /// node ids to connection events.
     pub node_ids: bool,
+    /// The messages a scan wants decoded and emitted (see `capture::selection`).
+    pub decode: MessageFilter,
 }
 
 impl Default for Reporting {
@@ -123,6 +126,7 @@ impl Default for Reporting {
         Reporting {
             per_message_events: true,
             node_ids: true,
+            decode: MessageFilter::ALL,
         }
     }
 }

@@ -9,7 +9,7 @@ use super::framer::{self, HeaderStep, Pending, Resync, Step};
 use super::handshake::{self, HandshakeSide};
 use super::reassembly::Piece;
 use crate::capture::{AnomalyKind, ConnectionEventKind, Event, MessageEvent, StreamRequest};
-use crate::protocol::{decode_stream_entry, DecodeError, Header, Malformed, Payload, StreamEntry};
+use crate::protocol::{decode_stream_entry, DecodeError, Header, Payload, StreamEntry};
 use crate::protocol::{StreamKind, HEADER_SIZE};
 use std::collections::VecDeque;
 
@@ -219,28 +219,28 @@ impl Session {
                 self.dirs[d].skipped += 1;
                 Step::Consumed(1)
             }
-            HeaderStep::Message(h, p, n) => {
-                self.on_message(d, h, p, n, ctx);
+            HeaderStep::Message(h, n) => {
+                self.on_message(d, h, buf, n, ctx);
                 Step::Consumed(n)
             }
         }
     }
 
-    fn on_message(
-        &mut self,
-        d: usize,
-        header: Header,
-        payload: Result<Payload, Malformed>,
-        n: usize,
-        ctx: &mut Ctx<'_>,
-    ) {
+    fn on_message(&mut self, d: usize, header: Header, buf: &[u8], n: usize, ctx: &mut Ctx<'_>) {
         let id = ctx.take_id();
         if self.mode == Mode::Undecided {
             self.classify(d, header.msg_type, ctx);
         }
+        // A message the scan does not want is numbered and framed, not decoded; what
+        // the session reads from payloads is always wanted (`capture::selection`).
+        let payload = ctx
+            .report
+            .decode
+            .wants(id, &ctx.meta(d), &header)
+            .then(|| framer::decode_framed(&header, buf, n));
         let mut peer_cookie = None;
         let mut answer = Answer::Nothing;
-        if let Ok(p) = &payload {
+        if let Some(Ok(p)) = &payload {
             match p {
                 Payload::NodeIdHandshake(hs) => {
                     let (me, other) = pair_mut(&mut self.dirs, d);
@@ -258,14 +258,18 @@ impl Session {
                 answer = stream_for(p);
             }
         }
-        ctx.push_nano(Event::Message(MessageEvent {
-            id,
-            meta: ctx.meta(d),
-            header,
-            size: n.saturating_sub(HEADER_SIZE),
-            payload,
-            peer_cookie,
-        }));
+        match payload {
+            Some(payload) => ctx.push_nano(Event::Message(MessageEvent {
+                id,
+                meta: ctx.meta(d),
+                header,
+                size: n.saturating_sub(HEADER_SIZE),
+                payload,
+                peer_cookie,
+            })),
+            // Still a Nano message: the connection's held events go out as they would.
+            None => ctx.confirm_nano(d),
+        }
         if ctx.report.per_message_events {
             let info = ConnInfo {
                 message_id: Some(id),

@@ -1435,6 +1435,7 @@ fn arbitrary_segments_never_panic() {
             report: Reporting {
                 per_message_events: rng.next() % 2 == 0,
                 node_ids: rng.next() % 2 == 0,
+                ..Reporting::default()
             },
         };
         let mut h = Harness::with_limits(limits);
@@ -1758,6 +1759,7 @@ fn per_message_events_can_be_switched_off_without_changing_anything_else() {
             report: Reporting {
                 per_message_events,
                 node_ids: true,
+                ..Reporting::default()
             },
             ..TcpLimits::default()
         };

@@ -44,8 +44,15 @@ impl TableDef for Anomalies {
         if c == C::Id {
             return int(scan.row_number);
         }
-        let (meta, kind, detail, packet_id) = match ev {
+        // Only the asked column is formatted: the kind text is built for `kind` alone,
+        // the detail borrowed from the event.
+        let (meta, packet_id) = match ev {
             Event::Anomaly(a) => {
+                match c {
+                    C::Kind => return text(a.kind.as_str()),
+                    C::Detail => return text(a.detail.as_str()),
+                    _ => {}
+                }
                 if a.meta.is_none() {
                     match c {
                         C::Frame => return u64_value(a.frame),
@@ -54,31 +61,27 @@ impl TableDef for Anomalies {
                         _ => {}
                     }
                 }
-                (a.meta.as_ref(), a.kind.to_string(), a.detail.clone(), None)
+                (a.meta.as_ref(), None)
             }
             Event::Message(m) => match &m.payload {
-                Err(e) => (
-                    Some(&m.meta),
-                    format!("malformed_message:{}", e.code),
-                    e.detail.clone(),
-                    Some(m.id),
-                ),
+                Err(e) => match c {
+                    C::Kind => return text(format!("malformed_message:{}", e.code)),
+                    C::Detail => return text(e.detail.as_str()),
+                    _ => (Some(&m.meta), Some(m.id)),
+                },
                 Ok(_) => return Value::Null,
             },
             Event::StreamItem(s) => match &s.entry {
-                Err(e) => (
-                    Some(&s.meta),
-                    format!("malformed_stream_entry:{}", e.code),
-                    e.detail.clone(),
-                    Some(s.request_id),
-                ),
+                Err(e) => match c {
+                    C::Kind => return text(format!("malformed_stream_entry:{}", e.code)),
+                    C::Detail => return text(e.detail.as_str()),
+                    _ => (Some(&s.meta), Some(s.request_id)),
+                },
                 Ok(_) => return Value::Null,
             },
             Event::Connection(_) => return Value::Null,
         };
         match c {
-            C::Kind => text(kind),
-            C::Detail => text(detail),
             C::PacketId => packet_id.map_or(Value::Null, u64_value),
             _ => match meta {
                 None => Value::Null,

@@ -3,10 +3,12 @@
 //! blocks-acks are in `nano_blocks` (context `asc_pull_ack`).
 
 use super::messages::message_payload;
+use crate::capture::selection::MessageFilter;
 use crate::capture::{Event, MessageEvent};
 use crate::present::per_message::MessageTable;
 use crate::present::table::{Col, ScanState, TableDef};
 use crate::present::values::*;
+use crate::protocol::MessageType;
 use crate::protocol::{AscPullAck, AscPullAckBody, AscPullReqBody, Hash, Payload, PublicKey};
 
 columns!(A {
@@ -55,6 +57,10 @@ pub struct AscPull;
 
 impl TableDef for AscPull {
     const NAME: &'static str = "nano_asc_pull";
+
+    fn payload_types(filter: &mut MessageFilter) {
+        filter.only_types(&[MessageType::AscPullReq as u8, MessageType::AscPullAck as u8]);
+    }
 
     fn columns() -> &'static [Col] {
         with_meta!(A::COLS)
@@ -152,6 +158,7 @@ fn frontiers(a: &AscPullAck) -> &[(PublicKey, Hash)] {
 
 impl MessageTable for AscPullFrontiers {
     const NAME: &'static str = "nano_asc_pull_frontiers";
+    const TYPE: MessageType = MessageType::AscPullAck;
     type Item = AscPullAck;
 
     fn columns() -> &'static [Col] {

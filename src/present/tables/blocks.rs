@@ -1,9 +1,12 @@
 //! `nano_blocks(path)`: every block, wherever it was carried.
 
+use crate::capture::selection::MessageFilter;
 use crate::capture::{Event, PacketMeta, StreamRequest};
-use crate::present::table::{Col, ScanState, TableDef};
+use crate::present::table::{Col, MessageColumns, ScanState, TableDef};
 use crate::present::values::*;
-use crate::protocol::{block_type_name, AscPullAckBody, Block, ConfirmReq, Payload, StreamEntry};
+use crate::protocol::{
+    block_type_name, AscPullAckBody, Block, ConfirmReq, MessageType, Payload, StreamEntry,
+};
 
 columns!(C {
     Context => ("context", "TEXT"),
@@ -111,12 +114,28 @@ pub struct Blocks;
 impl TableDef for Blocks {
     const NAME: &'static str = "nano_blocks";
 
+    /// Bootstrap stream blocks need only their requests, which are always decoded.
+    fn payload_types(filter: &mut MessageFilter) {
+        use MessageType as T;
+        filter.only_types(
+            &[T::Publish, T::ConfirmReq, T::ConfirmAck, T::AscPullAck].map(|t| t as u8),
+        );
+    }
+
     fn columns() -> &'static [Col] {
         with_meta!(C::COLS)
     }
 
     fn rows(ev: &Event, _scan: &ScanState) -> usize {
         block_count(ev)
+    }
+
+    /// Blocks of a message are placed where the message is; blocks of a bootstrap
+    /// stream carry their request's id as `packet_id`, so they arrive after higher
+    /// message ids (no early end of the scan), and skipping messages the filter rules
+    /// out never touches them (the requests that open streams are always decoded).
+    fn message_columns() -> MessageColumns {
+        MessageColumns::META
     }
 
     fn column<'e>(ev: &'e Event, row: usize, col: usize, _scan: &ScanState) -> Value<'e> {

@@ -3,10 +3,12 @@
 //! `nano_frontier_responses`, `nano_bulk_pull_account_responses` (bulk_pull and
 //! bulk_push blocks are in `nano_blocks`).
 
+use crate::capture::selection::MessageFilter;
 use crate::capture::{Event, MessageEvent, StreamItemEvent};
 use crate::present::per_message::MessageTable;
 use crate::present::table::{Col, ScanState, TableDef};
 use crate::present::values::*;
+use crate::protocol::MessageType;
 use crate::protocol::{BulkPull, BulkPullAccount, FrontierReq, Payload, StreamEntry};
 
 columns!(FrontierReqCol {
@@ -20,6 +22,7 @@ pub struct FrontierRequests;
 
 impl MessageTable for FrontierRequests {
     const NAME: &'static str = "nano_frontier_requests";
+    const TYPE: MessageType = MessageType::FrontierReq;
     type Item = FrontierReq;
 
     fn columns() -> &'static [Col] {
@@ -55,6 +58,7 @@ pub struct BulkPullRequests;
 
 impl MessageTable for BulkPullRequests {
     const NAME: &'static str = "nano_bulk_pull_requests";
+    const TYPE: MessageType = MessageType::BulkPull;
     type Item = BulkPull;
 
     fn columns() -> &'static [Col] {
@@ -91,6 +95,7 @@ pub struct BulkPullAccountRequests;
 
 impl MessageTable for BulkPullAccountRequests {
     const NAME: &'static str = "nano_bulk_pull_account_requests";
+    const TYPE: MessageType = MessageType::BulkPullAccount;
     type Item = BulkPullAccount;
 
     fn columns() -> &'static [Col] {
@@ -142,6 +147,11 @@ pub struct FrontierResponses;
 impl TableDef for FrontierResponses {
     const NAME: &'static str = "nano_frontier_responses";
 
+    /// Stream entries need only their requests, which are always decoded.
+    fn payload_types(filter: &mut MessageFilter) {
+        filter.only_types(&[]);
+    }
+
     fn columns() -> &'static [Col] {
         with_meta!(FrontierResp::COLS)
     }
@@ -186,6 +196,11 @@ pub struct BulkPullAccountResponses;
 
 impl TableDef for BulkPullAccountResponses {
     const NAME: &'static str = "nano_bulk_pull_account_responses";
+
+    /// Stream entries need only their requests, which are always decoded.
+    fn payload_types(filter: &mut MessageFilter) {
+        filter.only_types(&[]);
+    }
 
     fn columns() -> &'static [Col] {
         with_meta!(AccountResp::COLS)

@@ -4,6 +4,7 @@
 //! event after the proof, so address and port map to node id.
 
 use crate::capture::pipeline::PipelineOptions;
+use crate::capture::selection::MessageFilter;
 use crate::capture::tcp::Reporting;
 use crate::capture::{ConnectionEvent, ConnectionEventKind, Event};
 use crate::present::table::{Col, Options, ScanState, TableDef};
@@ -38,6 +39,11 @@ pub struct Connections;
 impl TableDef for Connections {
     const NAME: &'static str = "nano_connections";
 
+    /// Connection events read no payload but handshakes, which are always decoded.
+    fn payload_types(filter: &mut MessageFilter) {
+        filter.only_types(&[]);
+    }
+
     fn columns() -> &'static [Col] {
         C::COLS
     }
@@ -57,6 +63,7 @@ impl TableDef for Connections {
         o.tcp.report = Reporting {
             per_message_events: options.details,
             node_ids: true,
+            ..Reporting::default()
         };
         o
     }

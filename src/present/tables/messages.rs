@@ -5,6 +5,7 @@ use crate::capture::{Event, MessageEvent};
 use crate::present::per_message::MessageTable;
 use crate::present::table::Col;
 use crate::present::values::*;
+use crate::protocol::MessageType;
 use crate::protocol::{ConfirmReq, Hash, Keepalive, NodeIdHandshake, Payload, TelemetryAck};
 use std::net::Ipv6Addr;
 
@@ -38,6 +39,7 @@ pub struct KeepalivePeers;
 
 impl MessageTable for KeepalivePeers {
     const NAME: &'static str = "nano_keepalive_peers";
+    const TYPE: MessageType = MessageType::Keepalive;
     type Item = Keepalive;
 
     fn columns() -> &'static [Col] {
@@ -89,6 +91,7 @@ pub struct Handshakes;
 
 impl MessageTable for Handshakes {
     const NAME: &'static str = "nano_handshakes";
+    const TYPE: MessageType = MessageType::NodeIdHandshake;
     type Item = NodeIdHandshake;
 
     fn columns() -> &'static [Col] {
@@ -161,6 +164,7 @@ pub struct Telemetry;
 
 impl MessageTable for Telemetry {
     const NAME: &'static str = "nano_telemetry";
+    const TYPE: MessageType = MessageType::TelemetryAck;
     type Item = TelemetryAck;
 
     fn columns() -> &'static [Col] {
@@ -222,6 +226,7 @@ pub struct ConfirmReqPairs;
 
 impl MessageTable for ConfirmReqPairs {
     const NAME: &'static str = "nano_confirm_req_pairs";
+    const TYPE: MessageType = MessageType::ConfirmReq;
     type Item = Vec<(Hash, Hash)>;
 
     fn columns() -> &'static [Col] {

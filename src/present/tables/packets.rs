@@ -2,7 +2,7 @@
 
 use crate::capture::{Event, MessageEvent};
 use crate::present::json::payload_json;
-use crate::present::table::{Col, ScanState, TableDef};
+use crate::present::table::{Col, MessageColumns, ScanState, TableDef};
 use crate::present::values::*;
 use crate::protocol::{msg_name, ConfirmReq, Header, MessageType, Payload};
 
@@ -79,6 +79,19 @@ impl TableDef for Packets {
 
     fn rows(ev: &Event, _scan: &ScanState) -> usize {
         usize::from(matches!(ev, Event::Message(_)))
+    }
+
+    fn message_columns() -> MessageColumns {
+        let at = |c: C| C::ALL.iter().position(|&x| x == c);
+        MessageColumns {
+            id: at(C::Id),
+            only_messages: true,
+            frame: at(C::Frame),
+            time_usec: at(C::TimeUsec),
+            transport: at(C::Transport),
+            msg_type: at(C::MsgType),
+            msg_name: at(C::MsgName),
+        }
     }
 
     fn column<'e>(ev: &'e Event, _row: usize, col: usize, _scan: &ScanState) -> Value<'e> {

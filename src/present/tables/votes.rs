@@ -5,7 +5,8 @@ use crate::capture::MessageEvent;
 use crate::present::per_message::MessageTable;
 use crate::present::table::Col;
 use crate::present::values::*;
-use crate::protocol::{hex_upper, ConfirmAck, Payload, VoteTiming};
+use crate::protocol::MessageType;
+use crate::protocol::{push_hex_upper, ConfirmAck, Payload, VoteTiming};
 
 columns!(C {
     Account => ("account", "TEXT"),
@@ -37,6 +38,7 @@ pub struct Votes;
 
 impl MessageTable for Votes {
     const NAME: &'static str = "nano_votes";
+    const TYPE: MessageType = MessageType::ConfirmAck;
     type Item = ConfirmAck;
 
     fn columns() -> &'static [Col] {
@@ -82,13 +84,20 @@ impl MessageTable for Votes {
             } else {
                 v.hashes.len() as i64
             }),
-            C::Hashes => {
-                let list: Vec<String> = match &v.block {
-                    Some(b) => vec![hex_upper(&b.hash())],
-                    None => v.hashes.iter().map(|h| hex_upper(h)).collect(),
-                };
-                text(list.join(","))
-            }
+            // One string written in place, not one per hash joined afterwards.
+            C::Hashes => match &v.block {
+                Some(b) => hex(&b.hash()),
+                None => {
+                    let mut list = String::with_capacity(v.hashes.len() * 65);
+                    for (i, h) in v.hashes.iter().enumerate() {
+                        if i > 0 {
+                            list.push(',');
+                        }
+                        push_hex_upper(&mut list, h);
+                    }
+                    text(list)
+                }
+            },
             C::BlockHash => v.block.as_ref().map_or(Value::Null, |b| hex(&b.hash())),
             C::Rebroadcasted => bool_int(ack.rebroadcasted),
             C::VersionUsing => int(m.header.version_using),
@@ -110,6 +119,7 @@ pub struct VoteHashes;
 
 impl MessageTable for VoteHashes {
     const NAME: &'static str = "nano_vote_hashes";
+    const TYPE: MessageType = MessageType::ConfirmAck;
     type Item = ConfirmAck;
 
     fn columns() -> &'static [Col] {

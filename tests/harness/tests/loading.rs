@@ -22,7 +22,7 @@ fn registers_exactly_the_documented_functions_and_modules() {
     );
     assert_eq!(
         funcs,
-        "nano_account\nnano_capture_start\nnano_capture_status\nnano_capture_stop\nnano_import\nnano_key\nnano_msg_name\nnano_version\n"
+        "nano_account\nnano_capture_start\nnano_capture_status\nnano_capture_stop\nnano_import\nnano_join_cache\nnano_key\nnano_msg_name\nnano_version\n"
     );
     let modules = query_text(
         &conn,

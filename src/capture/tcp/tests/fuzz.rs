@@ -125,6 +125,7 @@ fn tcp_fuzz_hostile_segments_never_panic_and_stay_bounded() {
                 report: Reporting {
                     per_message_events: rng.next() % 2 == 0,
                     node_ids: rng.next() % 2 == 0,
+                    ..Reporting::default()
                 },
             }
         };
