@@ -46,6 +46,29 @@ pub fn status(app: &App, q: &QueryConn) -> Value {
             "elapsed_ms": elapsed,
         })
     });
+    // nanocap-serve's own --pcap: how it ended, also when it failed before the
+    // library started it (a missing file), which the library's status cannot say.
+    let end = app
+        .import_end
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let import = match (import, end) {
+        (Some(mut i), Some((file, extra))) if i["file"] == file.as_str() => {
+            if let (Value::Object(m), Value::Object(x)) = (&mut i, extra) {
+                m.extend(x);
+            }
+            Some(i)
+        }
+        (None, Some((file, extra))) => {
+            let mut i = json!({ "file": file });
+            if let (Value::Object(m), Value::Object(x)) = (&mut i, extra) {
+                m.extend(x);
+            }
+            Some(i)
+        }
+        (i, _) => i,
+    };
     let capture_json = capture.map(|c| {
         json!({
             "device": c.device,

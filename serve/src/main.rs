@@ -67,6 +67,9 @@ pub struct App {
     pub rate: Rate,
     /// Requests must name a loopback host (see `guard::foreign_host`).
     pub bind_is_loopback: bool,
+    /// How the `--pcap` import ended (`end_reason`, or `error` when it failed,
+    /// before or after it started), for the status.
+    pub import_end: std::sync::Mutex<Option<(String, serde_json::Value)>>,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -146,6 +149,7 @@ fn import(app: &App, file: &Path) -> bool {
     bar.finish();
     match result {
         Ok(r) => {
+            record_import_end(app, file, "end_reason", r.end_reason.text());
             let s = status::snapshot();
             eprintln!(
                 "nanocap-serve: imported {} messages from {} into {} (run {}, {}, {} anomalies)",
@@ -159,10 +163,19 @@ fn import(app: &App, file: &Path) -> bool {
             true
         }
         Err(e) => {
+            record_import_end(app, file, "error", e.clone());
             eprintln!("nanocap-serve: import of {} failed: {e}", file.display());
             false
         }
     }
+}
+
+fn record_import_end(app: &App, file: &Path, key: &str, value: String) {
+    let mut end = app.import_end.lock().unwrap_or_else(|e| e.into_inner());
+    *end = Some((
+        file.display().to_string(),
+        serde_json::json!({ key: value }),
+    ));
 }
 
 fn start_capture(app: &App) -> bool {
@@ -226,6 +239,7 @@ fn main() -> ExitCode {
         config,
         rate: Rate::default(),
         bind_is_loopback,
+        import_end: std::sync::Mutex::new(None),
     });
     if let Err(e) = ctrlc::set_handler(|| STOP.store(true, Ordering::Relaxed)) {
         eprintln!(

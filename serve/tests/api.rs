@@ -680,3 +680,27 @@ fn parallel_keep_alive_connections_are_all_answered() {
         }
     }
 }
+
+#[test]
+fn the_status_says_how_the_import_ended_or_why_it_failed() {
+    let s = imported("importend", "");
+    let st = s.get("/api/v1/status").json();
+    assert_eq!(st["import"]["end_reason"], "complete", "{st}");
+    let missing = s.dir.path().join("missing.pcapng");
+    let f = Serve::start(
+        "importfail",
+        &config_text("", ""),
+        &["--pcap", missing.to_str().unwrap()],
+    );
+    assert!(f.wait_log("failed", Duration::from_secs(30)), "{}", f.log());
+    let st = f.get("/api/v1/status").json();
+    assert_eq!(st["import"]["file"], missing.to_str().unwrap(), "{st}");
+    assert!(
+        st["import"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("missing.pcapng"),
+        "{st}"
+    );
+    assert_eq!(st["importing"], false);
+}
