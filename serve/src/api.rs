@@ -225,15 +225,9 @@ pub fn capture_start(app: &App) -> Result<Value, ApiError> {
         options: app.config.capture.clone(),
     })
     .map_err(action_error)?;
-    Ok(json!({
-        "capturing": true,
-        "run_id": started.run_id,
-        "device": started.device,
-        "default_device": started.default_device,
-        "filter": started.filter,
-        "link_type": started.link_type,
-        "link_name": started.link_name,
-    }))
+    let mut v = started.to_json();
+    v["capturing"] = Value::Bool(true);
+    Ok(v)
 }
 
 pub fn capture_stop() -> Result<Value, ApiError> {

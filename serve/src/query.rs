@@ -82,6 +82,17 @@ fn interrupted_error(limit: Duration) -> ApiError {
     ))
 }
 
+/// The next row, with the time SQLite spends on it counted against the limit.
+fn step<'s>(
+    q: &QueryConn,
+    rows: &'s mut rusqlite::Rows<'_>,
+) -> rusqlite::Result<Option<&'s rusqlite::Row<'s>>> {
+    q.clock.begin_step();
+    let next = rows.next();
+    q.clock.end_step();
+    next
+}
+
 /// The JSON reply.
 pub fn run_json(
     q: &QueryConn,
@@ -106,10 +117,7 @@ pub fn run_json(
     let mut out: Vec<Value> = Vec::new();
     let (mut truncated, mut timed_out) = (false, false);
     loop {
-        q.clock.begin_step();
-        let next = rows.next();
-        q.clock.end_step();
-        match next {
+        match step(q, &mut rows) {
             Ok(Some(row)) => {
                 if out.len() as u64 >= max_rows {
                     truncated = true;
@@ -272,10 +280,7 @@ fn export(
     let mut rows = stmt.raw_query();
     let mut count = 0u64;
     loop {
-        q.clock.begin_step();
-        let next = rows.next();
-        q.clock.end_step();
-        match next {
+        match step(&q, &mut rows) {
             Ok(Some(row)) => {
                 for (i, key) in keys.iter().enumerate() {
                     let v = row.get_ref(i).unwrap_or(rusqlite::types::ValueRef::Null);

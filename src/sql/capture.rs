@@ -91,15 +91,7 @@ fn nano_capture_start(ctx: &Context<'_>) -> Result<String> {
         options,
     })
     .map_err(|e| user_error(START, e))?;
-    Ok(serde_json::json!({
-        "run_id": started.run_id,
-        "device": started.device,
-        "default_device": started.default_device,
-        "filter": started.filter,
-        "link_type": started.link_type,
-        "link_name": started.link_name,
-    })
-    .to_string())
+    Ok(started.to_json().to_string())
 }
 
 pub fn register(db: &Connection) -> Result<()> {

@@ -61,6 +61,20 @@ pub struct Started {
     pub link_name: Option<String>,
 }
 
+impl Started {
+    /// What `nano_capture_start()` answers (and nanocap-serve's capture/start).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "run_id": self.run_id,
+            "device": self.device,
+            "default_device": self.default_device,
+            "filter": self.filter,
+            "link_type": self.link_type,
+            "link_name": self.link_name,
+        })
+    }
+}
+
 /// Counters the reader thread keeps for the writer thread and the status.
 #[derive(Default)]
 struct Shared {
