@@ -704,3 +704,24 @@ fn the_status_says_how_the_import_ended_or_why_it_failed() {
     );
     assert_eq!(st["importing"], false);
 }
+
+/// A client that connects and then sends nothing does not hold the connection
+/// (and its thread) for ever: the server closes it after its 30 s timeout
+/// (serve/vendor/README.md).
+#[test]
+fn a_silent_connection_is_closed_after_the_timeout() {
+    use std::io::Read;
+    let s = Serve::start("silent", &config_text("", ""), &[]);
+    let mut c = std::net::TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let t = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    let n = c.read(&mut buf).unwrap_or(0);
+    let waited = t.elapsed();
+    assert!(
+        waited >= Duration::from_secs(25) && waited < Duration::from_secs(55),
+        "closed after {waited:?}: {:?}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    assert_eq!(s.get("/api/v1/status").status, 200);
+}

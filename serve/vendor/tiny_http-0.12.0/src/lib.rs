@@ -142,6 +142,9 @@ pub struct Server {
     listening_addr: ListenAddr,
 }
 
+/// nanocap patch: how long a connection may wait on its client, either way.
+const CONNECTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 enum Message {
     Error(IoError),
     NewRequest(Request),
@@ -294,6 +297,13 @@ impl Server {
                 let new_client = match server.accept() {
                     Ok((sock, _)) => {
                         use util::RefinedTcpStream;
+                        // nanocap patch: a client that stops reading or sending
+                        // cannot hold a thread for ever; a read that times out is
+                        // answered 408 and the connection closed.
+                        if let Connection::Tcp(ref tcp) = sock {
+                            let _ = tcp.set_read_timeout(Some(CONNECTION_TIMEOUT));
+                            let _ = tcp.set_write_timeout(Some(CONNECTION_TIMEOUT));
+                        }
                         let (read_closable, write_closable) = match ssl {
                             None => RefinedTcpStream::new(sock),
                             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
