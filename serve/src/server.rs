@@ -138,6 +138,7 @@ fn body_params(req: &mut Request) -> Result<Vec<(String, String)>, ApiError> {
 struct Worker {
     app: Arc<App>,
     conn: Option<QueryConn>,
+    counts: api::CountCache,
 }
 
 impl Worker {
@@ -219,8 +220,8 @@ impl Worker {
         let result = match path.as_str() {
             "/api/v1/status" => self.conn().map(|q| api::status(&app, q)),
             "/api/v1/schema" => self.conn().and_then(api::schema),
-            "/api/v1/count/packet" => self.conn().and_then(api::count_packets),
-            "/api/v1/count/per-type" => self.conn().and_then(api::count_per_type),
+            "/api/v1/count/packet" => self.counted("packet", api::count_packets),
+            "/api/v1/count/per-type" => self.counted("per-type", api::count_per_type),
             "/api/v1/capture/query" => return self.query(req, &p),
             "/api/v1/capture/start" => api::capture_start(&app),
             "/api/v1/capture/stop" => api::capture_stop(),
@@ -238,6 +239,17 @@ impl Worker {
                 respond_error(req, &e)
             }
         }
+    }
+
+    /// A count, recounted only when the database changed since the last one.
+    fn counted(
+        &mut self,
+        key: &'static str,
+        count: fn(&QueryConn) -> Result<Value, ApiError>,
+    ) -> Result<Value, ApiError> {
+        self.conn()?;
+        let (conn, cache) = (self.conn.as_ref().expect("opened above"), &mut self.counts);
+        cache.get(conn, key, count)
     }
 
     fn query(&mut self, req: Request, p: &[(String, String)]) {
@@ -413,7 +425,11 @@ fn spawn_workers(
             std::thread::Builder::new()
                 .name(format!("nanocap-http-{i}"))
                 .spawn(move || {
-                    let mut w = Worker { app, conn: None };
+                    let mut w = Worker {
+                        app,
+                        conn: None,
+                        counts: api::CountCache::default(),
+                    };
                     let mut idle = 0u32;
                     while !dead.load(std::sync::atomic::Ordering::Relaxed) {
                         let req = match server.recv_timeout(Duration::from_millis(500)) {
