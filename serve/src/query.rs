@@ -4,6 +4,7 @@
 use crate::error::ApiError;
 use crate::readonly::{self, QueryConn};
 use crate::values;
+use rusqlite::types::ValueRef;
 use rusqlite::{ErrorCode, Statement};
 use serde_json::{json, Value};
 use std::io::Read;
@@ -93,13 +94,13 @@ fn step<'s>(
     next
 }
 
-/// The JSON reply.
+/// The JSON reply, written row by row into one buffer as the statement steps.
 pub fn run_json(
     q: &QueryConn,
     sql: &str,
     max_rows: u64,
     limit: Duration,
-) -> Result<Value, ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     let started = Instant::now();
     q.clock.reset(limit);
     let mut stmt = prepare(q, sql)?;
@@ -113,24 +114,38 @@ pub fn run_json(
         })
         .collect();
     let n = columns.len();
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(b"{\"columns\":");
+    out.extend_from_slice(json!(columns).to_string().as_bytes());
+    out.extend_from_slice(b",\"types\":");
+    out.extend_from_slice(json!(types).to_string().as_bytes());
+    out.extend_from_slice(b",\"rows\":[");
     let mut rows = stmt.raw_query();
-    let mut out: Vec<Value> = Vec::new();
+    let mut count = 0u64;
     let (mut truncated, mut timed_out) = (false, false);
     loop {
         match step(q, &mut rows) {
             Ok(Some(row)) => {
-                if out.len() as u64 >= max_rows {
+                if count >= max_rows {
                     truncated = true;
                     break;
                 }
-                let cells = (0..n)
-                    .map(|i| row.get_ref(i).map_or(Value::Null, values::to_json))
-                    .collect();
-                out.push(Value::Array(cells));
+                if count > 0 {
+                    out.push(b',');
+                }
+                out.push(b'[');
+                for i in 0..n {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    values::write_json(&mut out, row.get_ref(i).unwrap_or(ValueRef::Null));
+                }
+                out.push(b']');
+                count += 1;
             }
             Ok(None) => break,
             Err(e) if is_interrupt(&e) && q.clock.expired() => {
-                if out.is_empty() {
+                if count == 0 {
                     return Err(interrupted_error(limit));
                 }
                 timed_out = true;
@@ -139,16 +154,18 @@ pub fn run_json(
             Err(e) => return Err(ApiError::bad_request(sql_error_text(&e))),
         }
     }
-    Ok(json!({
-        "columns": columns,
-        "types": types,
-        "row_count": out.len(),
-        "rows": out,
+    out.extend_from_slice(b"],");
+    let tail = json!({
+        "row_count": count,
         "truncated": truncated,
         "timed_out": timed_out,
         "row_limit": max_rows,
         "elapsed_ms": started.elapsed().as_millis() as u64,
-    }))
+    })
+    .to_string();
+    // The tail object's members, after the rows, in the same object.
+    out.extend_from_slice(&tail.as_bytes()[1..]);
+    Ok(out)
 }
 
 /// Exports that may run at once; more get 503 rather than a thread each.
@@ -283,7 +300,7 @@ fn export(
         match step(&q, &mut rows) {
             Ok(Some(row)) => {
                 for (i, key) in keys.iter().enumerate() {
-                    let v = row.get_ref(i).unwrap_or(rusqlite::types::ValueRef::Null);
+                    let v = row.get_ref(i).unwrap_or(ValueRef::Null);
                     match format {
                         Format::Csv => {
                             if i > 0 {

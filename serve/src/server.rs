@@ -281,7 +281,7 @@ impl Worker {
         };
         match format {
             Format::Json => match query::run_json(q, &sql, max_rows, limit) {
-                Ok(v) => respond_json(req, 200, &v, Vec::new()),
+                Ok(body) => respond_bytes(req, 200, format.content_type(), body, Vec::new()),
                 Err(e) => respond_error(req, &e),
             },
             _ => match query::start_export(q, db, sql, format, limit) {

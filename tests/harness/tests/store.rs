@@ -882,7 +882,10 @@ fn an_interrupted_import_stops_soon_and_keeps_its_rows() {
         .strip_prefix("stopped_after_ms ")
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{stdout}"));
-    assert!(ms < 1500, "stopped {ms} ms after the interrupt");
+    // About a second on an idle machine (the import notices within 100 ms, then
+    // commits and builds the indexes it deferred); this allows for a machine busy
+    // with other work. An import that ignored the interrupt prints "finished" above.
+    assert!(ms < 2500, "stopped {ms} ms after the interrupt");
     let conn = connect_file(&db);
     assert_eq!(
         query_text(&conn, "SELECT end_reason, ended IS NOT NULL FROM runs"),
