@@ -28,6 +28,10 @@
 //! client. A reply other than 200, or one whose body says "locked", is an error.
 //! Every measuring subcommand prints one JSON line on stdout.
 
+#[path = "../src/values.rs"]
+#[allow(dead_code)]
+mod values;
+
 use nanocap::protocol::types::BlockType;
 use nanocap::synth::messages::VoteStamp;
 use nanocap::synth::{Factory, Network};
@@ -631,35 +635,9 @@ fn cmd_sql(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// CSV as an export writes it: a header line, RFC 4180 quoting, BLOBs as hex,
-/// NULL empty, CRLF; handed on in 64 KiB pieces (here: counted and dropped).
-fn csv_field(out: &mut String, v: ValueRef<'_>) {
-    match v {
-        ValueRef::Null => {}
-        ValueRef::Integer(i) => {
-            let _ = write!(out, "{i}");
-        }
-        ValueRef::Real(f) => {
-            let _ = write!(out, "{f}");
-        }
-        ValueRef::Text(t) => csv_text(out, &String::from_utf8_lossy(t)),
-        ValueRef::Blob(b) => {
-            for x in b {
-                let _ = write!(out, "{x:02x}");
-            }
-        }
-    }
-}
-
-fn csv_text(out: &mut String, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
-}
+// CSV as an export writes it (the server's own writer): a header line, RFC 4180
+// quoting, BLOBs as hex, NULL empty, CRLF; handed on in 64 KiB pieces (here:
+// counted and dropped).
 
 fn cmd_scan(args: &[String]) -> Result<(), String> {
     let o = Opts::parse(args);
@@ -676,7 +654,7 @@ fn cmd_scan(args: &[String]) -> Result<(), String> {
             if i > 0 {
                 buf.push(',');
             }
-            csv_text(&mut buf, name);
+            values::write_csv_text(&mut buf, name);
         }
         buf.push_str("\r\n");
     }
@@ -689,7 +667,7 @@ fn cmd_scan(args: &[String]) -> Result<(), String> {
             if i > 0 {
                 buf.push(',');
             }
-            csv_field(&mut buf, r.get_ref(i).unwrap_or(ValueRef::Null));
+            values::write_csv_field(&mut buf, r.get_ref(i).unwrap_or(ValueRef::Null));
         }
         buf.push_str("\r\n");
         if buf.len() >= 64 * 1024 {

@@ -53,40 +53,18 @@ pub fn status(app: &App, q: &QueryConn) -> Value {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let import = match (import, end) {
-        (Some(mut i), Some((file, extra))) if i["file"] == file.as_str() => {
-            if let (Value::Object(m), Value::Object(x)) = (&mut i, extra) {
-                m.extend(x);
-            }
-            Some(i)
+    let mut import = import;
+    if let Some((file, key, value)) = end {
+        let i = import.get_or_insert_with(|| json!({ "file": file }));
+        if i["file"] == file.as_str() {
+            i[key] = Value::String(value);
         }
-        (None, Some((file, extra))) => {
-            let mut i = json!({ "file": file });
-            if let (Value::Object(m), Value::Object(x)) = (&mut i, extra) {
-                m.extend(x);
-            }
-            Some(i)
-        }
-        (i, _) => i,
-    };
+    }
     let capture_json = capture.map(|c| {
-        json!({
-            "device": c.device,
-            "filter": c.filter,
-            "since": c.since,
-            "run_id": c.run_id,
-            "link_type": c.link_type,
-            "packets_received": c.pcap_received,
-            "packets_dropped": c.pcap_dropped,
-            "packets_if_dropped": c.pcap_if_dropped,
-            "queue_dropped": c.queue_dropped,
-            "queue_depth": c.queue_depth,
-            "frames": c.frames,
-            "messages": s.messages,
-            "anomalies": s.anomalies,
-            "max_size_reached": c.max_size_reached,
-            "end_reason": c.end_reason,
-        })
+        let mut m = c.to_json();
+        m.insert("messages".into(), s.messages.into());
+        m.insert("anomalies".into(), s.anomalies.into());
+        Value::Object(m)
     });
     let max_reached = capture.is_some_and(|c| c.max_size_reached) || last_run_hit_max_size(q);
     json!({

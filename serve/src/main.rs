@@ -69,7 +69,7 @@ pub struct App {
     pub bind_is_loopback: bool,
     /// How the `--pcap` import ended (`end_reason`, or `error` when it failed,
     /// before or after it started), for the status.
-    pub import_end: std::sync::Mutex<Option<(String, serde_json::Value)>>,
+    pub import_end: std::sync::Mutex<Option<(String, &'static str, String)>>,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -170,12 +170,9 @@ fn import(app: &App, file: &Path) -> bool {
     }
 }
 
-fn record_import_end(app: &App, file: &Path, key: &str, value: String) {
+fn record_import_end(app: &App, file: &Path, key: &'static str, value: String) {
     let mut end = app.import_end.lock().unwrap_or_else(|e| e.into_inner());
-    *end = Some((
-        file.display().to_string(),
-        serde_json::json!({ key: value }),
-    ));
+    *end = Some((file.display().to_string(), key, value));
 }
 
 fn start_capture(app: &App) -> bool {

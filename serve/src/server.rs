@@ -87,7 +87,15 @@ fn param<'p>(p: &'p [(String, String)], name: &str) -> Option<&'p str> {
     p.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-/// The request body, at most [`MAX_QUERY_BYTES`].
+fn too_large(what: &str) -> ApiError {
+    ApiError::new(
+        413,
+        format!("{what} is larger than {} KiB", MAX_QUERY_BYTES / 1024),
+    )
+}
+
+/// The request body, at most [`MAX_QUERY_BYTES`]; the query strings and bodies
+/// a query can come from are bounded, so the query is too.
 fn body(req: &mut Request) -> Result<String, ApiError> {
     let mut buf = Vec::new();
     req.as_reader()
@@ -95,13 +103,7 @@ fn body(req: &mut Request) -> Result<String, ApiError> {
         .read_to_end(&mut buf)
         .map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?;
     if buf.len() > MAX_QUERY_BYTES {
-        return Err(ApiError::new(
-            413,
-            format!(
-                "the request body is larger than {} KiB",
-                MAX_QUERY_BYTES / 1024
-            ),
-        ));
+        return Err(too_large("the request body"));
     }
     String::from_utf8(buf).map_err(|_| ApiError::bad_request("the request body is not UTF-8"))
 }
@@ -194,16 +196,7 @@ impl Worker {
             return static_file(req, &path);
         }
         if query_text.len() > MAX_QUERY_BYTES {
-            return respond_error(
-                req,
-                &ApiError::new(
-                    413,
-                    format!(
-                        "the query string is larger than {} KiB",
-                        MAX_QUERY_BYTES / 1024
-                    ),
-                ),
-            );
+            return respond_error(req, &too_large("the query string"));
         }
         let mut p = params(query_text);
         let method = req.method().clone();
@@ -259,15 +252,6 @@ impl Worker {
                 &ApiError::bad_request("missing query: pass the SQL as ?query=…"),
             );
         };
-        if sql.len() > MAX_QUERY_BYTES {
-            return respond_error(
-                req,
-                &ApiError::new(
-                    413,
-                    format!("the query is larger than {} KiB", MAX_QUERY_BYTES / 1024),
-                ),
-            );
-        }
         let format = match Format::parse(param(p, "format")) {
             Ok(f) => f,
             Err(e) => return respond_error(req, &e),

@@ -326,8 +326,10 @@ fn bad_requests_get_json_errors() {
 
     // A 1 MB query string, in the URL and in a body.
     let big = format!("SELECT '{}'", "a".repeat(1 << 20));
-    let r = s.get(&format!("/api/v1/capture/query?query={}", enc(&big)));
-    assert!(matches!(r.status, 413 | 414 | 431 | 400), "{}", r.status);
+    let e = s
+        .get(&format!("/api/v1/capture/query?query={}", enc(&big)))
+        .error(413);
+    assert!(e.contains("the query string is larger than 256 KiB"), "{e}");
     let body = serde_json::to_string(&json!({ "query": big })).unwrap();
     s.post_json("/api/v1/capture/query", &body).error(413);
 
@@ -353,7 +355,6 @@ fn bad_requests_get_json_errors() {
 #[test]
 fn static_paths_cannot_leave_the_console() {
     let s = imported("static", "");
-    let secret = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
     for path in [
         "/../Cargo.toml",
         "/../../etc/passwd",
@@ -367,11 +368,13 @@ fn static_paths_cannot_leave_the_console() {
         let r = s.get(path);
         let text = r.text();
         assert!(!text.contains("root:x:0:0"), "{path}");
-        assert!(
-            !text.contains(secret.lines().next().unwrap()) || text.contains("<html"),
-            "{path}"
-        );
         assert!(!text.contains("[package]"), "{path}: {text}");
+        // A route or a miss: the console's page, or a 404, nothing else.
+        assert!(
+            (r.status == 200 && text.contains("<html")) || r.status == 404,
+            "{path}: {} {text}",
+            r.status
+        );
     }
     // A missing file with an extension is a 404, a route gets the console.
     assert_eq!(s.get("/no-such-file.js").status, 404);

@@ -378,6 +378,10 @@ impl<S> FilteredSource<S> {
 }
 
 impl<S: FrameSource> FrameSource for FilteredSource<S> {
+    fn is_live(&self) -> bool {
+        self.inner.is_live()
+    }
+
     fn next(&mut self, visit: &mut dyn FnMut(&Frame<'_>)) -> ReadOutcome {
         let Some(filter) = &mut self.filter else {
             return self.inner.next(visit);

@@ -1,9 +1,11 @@
 //! The threads of an import or a live capture: one decodes the capture (and,
 //! without signature checks, formats the rows too), `workers` threads format
 //! batches of events (signature checks are the costly part), and the calling
-//! thread inserts the batches in capture order. A live source that has nothing for
-//! now ends the batch early, so rows are never held back waiting for more. Channels are bounded, so memory stays flat whatever the file's
-//! size: at most `2 * workers + 2` batches of [`BATCH_EVENTS`] events are in flight.
+//! thread inserts the batches in capture order. For a live source a batch also
+//! ends when the source has nothing for now or the batch is [`MAX_BATCH_AGE`]
+//! old, so rows are never held back waiting for more. Channels are bounded, so
+//! memory stays flat whatever the capture's size: at most `2 * workers + 2`
+//! batches of [`BATCH_EVENTS`] events are in flight.
 //! Decoding never waits on a signature check, only on the bound. A panic on any of
 //! these threads is caught and ends the import with an error.
 
@@ -22,7 +24,7 @@ use std::time::{Duration, Instant};
 /// formatting it, small enough that a stop is noticed within milliseconds.
 pub const BATCH_EVENTS: usize = 256;
 
-/// A batch is handed over after this long even when not full: a live capture
+/// A live capture's batch is handed over after this long even when not full: one
 /// that trickles in (a message every few tens of milliseconds, never idle long
 /// enough to say so) still reaches the database within its commit interval.
 pub const MAX_BATCH_AGE: Duration = Duration::from_millis(100);
@@ -69,6 +71,7 @@ pub fn run<S: FrameSource + Send>(
     mut sink: impl FnMut(&Batch) -> Option<EndReason>,
 ) -> Option<EndReason> {
     let in_flight = 2 * workers + 2;
+    let live = pipeline.source_mut().is_live();
     let stop = AtomicBool::new(false);
     let (order_tx, order_rx) = sync_channel::<Pending>(in_flight);
     let (spare_tx, spare_rx) = sync_channel::<Batch>(in_flight + 2);
@@ -113,8 +116,10 @@ pub fn run<S: FrameSource + Send>(
                     let mut batch = spare();
                     let mut events = Vec::new();
                     let mut n = 0;
-                    let opened = Instant::now();
-                    while n < BATCH_EVENTS && opened.elapsed() < MAX_BATCH_AGE {
+                    // Only a live capture reads the clock per event: an import's
+                    // rows are not waited for.
+                    let opened = live.then(Instant::now);
+                    while n < BATCH_EVENTS && opened.is_none_or(|t| t.elapsed() < MAX_BATCH_AGE) {
                         match pipeline.poll() {
                             Progress::Event => {}
                             Progress::End => {

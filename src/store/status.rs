@@ -65,6 +65,33 @@ pub struct CaptureStatus {
     pub end_reason: Option<String>,
 }
 
+impl CaptureStatus {
+    /// The capture's fields as `nano_capture_status()` and nanocap-serve's status
+    /// name them.
+    pub fn to_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        let v = serde_json::json!({
+            "device": self.device,
+            "filter": self.filter,
+            "since": self.since,
+            "run_id": self.run_id,
+            "link_type": self.link_type,
+            "packets_received": self.pcap_received,
+            "packets_dropped": self.pcap_dropped,
+            "packets_if_dropped": self.pcap_if_dropped,
+            "queue_dropped": self.queue_dropped,
+            "queue_depth": self.queue_depth,
+            "frames": self.frames,
+            "db_size": self.db_size,
+            "max_size_reached": self.max_size_reached,
+            "end_reason": self.end_reason,
+        });
+        match v {
+            serde_json::Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        }
+    }
+}
+
 /// Held while an import or capture runs; dropping it (also on a panic) frees the
 /// slot.
 pub struct Busy(());
@@ -158,24 +185,22 @@ pub fn status_json() -> String {
     let elapsed = s
         .elapsed_ms
         .or_else(|| s.started.map(|t| t.elapsed().as_millis() as u64));
-    let c = s.capture.clone().unwrap_or_default();
-    let seen = s.capture.is_some();
-    serde_json::json!({
-        "capturing": c.capturing,
-        "device": seen.then_some(&c.device),
-        "filter": seen.then_some(&c.filter),
-        "since": seen.then_some(&c.since),
-        "run_id": seen.then_some(c.run_id),
-        "link_type": seen.then_some(c.link_type),
-        "packets_received": c.pcap_received,
-        "packets_dropped": c.pcap_dropped,
-        "packets_if_dropped": c.pcap_if_dropped,
-        "queue_dropped": c.queue_dropped,
-        "queue_depth": c.queue_depth,
-        "frames": c.frames,
-        "db_size": c.db_size,
-        "max_size_reached": c.max_size_reached,
-        "end_reason": c.end_reason,
+    let mut m = match &s.capture {
+        Some(c) => c.to_json(),
+        None => {
+            let mut m = CaptureStatus::default().to_json();
+            // No capture yet: nothing to name.
+            for k in ["device", "filter", "since", "run_id", "link_type"] {
+                m.insert(k.into(), serde_json::Value::Null);
+            }
+            m
+        }
+    };
+    m.insert(
+        "capturing".into(),
+        s.capture.as_ref().is_some_and(|c| c.capturing).into(),
+    );
+    let import = serde_json::json!({
         "importing": s.importing,
         "file": s.file,
         "bytes_read": s.bytes_read,
@@ -183,6 +208,9 @@ pub fn status_json() -> String {
         "messages": s.messages,
         "anomalies": s.anomalies,
         "elapsed_ms": elapsed,
-    })
-    .to_string()
+    });
+    if let serde_json::Value::Object(i) = import {
+        m.extend(i);
+    }
+    serde_json::Value::Object(m).to_string()
 }

@@ -10,7 +10,7 @@ use super::batch::{Batch, Cell, Formatter};
 use super::tables::{Src, StatsDef};
 use crate::capture::pipeline::PipelineOptions;
 use crate::capture::tcp::Reporting;
-use crate::capture::{Event, PipelineStats};
+use crate::capture::PipelineStats;
 use crate::config::CaptureOptions;
 use rusqlite::{ffi, params, Connection};
 use std::sync::Arc;
@@ -236,7 +236,6 @@ pub struct Writer<'c> {
     /// Contents found so far for the current event: (linking table, table, id).
     contents: Vec<(&'static str, &'static str, i64)>,
     /// Reused by `write`.
-    scratch: Batch,
     pub stored: Stored,
     /// `stored` as of the last commit: what a failed batch falls back to.
     committed: Stored,
@@ -394,7 +393,6 @@ impl<'c> Writer<'c> {
             fmt: Arc::new(fmt),
             stmts,
             contents: Vec::new(),
-            scratch: Batch::default(),
             stored: Stored::default(),
             committed: Stored::default(),
             truncated: false,
@@ -411,16 +409,6 @@ impl<'c> Writer<'c> {
     /// can format batches for [`Writer::insert`].
     pub fn formatter(&self) -> Arc<Formatter> {
         self.fmt.clone()
-    }
-
-    /// Writes the rows of one event: content rows first, the packet row last.
-    pub fn write(&mut self, ev: &Event) -> rusqlite::Result<()> {
-        let mut batch = std::mem::take(&mut self.scratch);
-        batch.clear();
-        self.fmt.format(ev, &mut batch);
-        let done = self.insert(&batch);
-        self.scratch = batch;
-        done
     }
 
     /// Inserts a batch that this run's [`Formatter`] made, in order, in the open

@@ -293,6 +293,10 @@ impl LiveSource {
 }
 
 impl FrameSource for LiveSource {
+    fn is_live(&self) -> bool {
+        true
+    }
+
     fn next(&mut self, visit: &mut dyn FnMut(&Frame<'_>)) -> ReadOutcome {
         if self.done {
             return ReadOutcome::End;

@@ -70,12 +70,22 @@ pub trait FrameSource {
     /// Reads on until a frame has been handed to `visit`, or something else happens.
     /// After `End` or a fatal anomaly every call answers `End`.
     fn next(&mut self, visit: &mut dyn FnMut(&Frame<'_>)) -> ReadOutcome;
+
+    /// Frames arrive while the capture runs (a live device): whoever batches the
+    /// events must not hold them back waiting for more. A file is read whole.
+    fn is_live(&self) -> bool {
+        false
+    }
 }
 
 /// So that a pipeline can also be built over a source chosen at run time.
 impl<S: FrameSource + ?Sized> FrameSource for Box<S> {
     fn next(&mut self, visit: &mut dyn FnMut(&Frame<'_>)) -> ReadOutcome {
         (**self).next(visit)
+    }
+
+    fn is_live(&self) -> bool {
+        (**self).is_live()
     }
 }
 

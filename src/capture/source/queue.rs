@@ -144,6 +144,10 @@ impl QueueSource {
 }
 
 impl FrameSource for QueueSource {
+    fn is_live(&self) -> bool {
+        true
+    }
+
     fn next(&mut self, visit: &mut dyn FnMut(&Frame<'_>)) -> ReadOutcome {
         if self.done {
             return ReadOutcome::End;
