@@ -104,6 +104,8 @@ pub enum StreamRequest {
     FrontierReq,
     BulkPull,
     BulkPullAccount,
+    /// bulk_pull_blocks (0x09, nodes up to V17): answered by a block stream.
+    BulkPullBlocks,
     BulkPush,
 }
 
@@ -113,6 +115,7 @@ impl StreamRequest {
             StreamRequest::FrontierReq => MessageType::FrontierReq,
             StreamRequest::BulkPull => MessageType::BulkPull,
             StreamRequest::BulkPullAccount => MessageType::BulkPullAccount,
+            StreamRequest::BulkPullBlocks => MessageType::BulkPullBlocks,
             StreamRequest::BulkPush => MessageType::BulkPush,
         }
     }
@@ -159,6 +162,7 @@ impl ConnectionEventKind {
                 StreamRequest::FrontierReq => "end of frontier_req",
                 StreamRequest::BulkPull => "end of bulk_pull",
                 StreamRequest::BulkPullAccount => "end of bulk_pull_account",
+                StreamRequest::BulkPullBlocks => "end of bulk_pull_blocks",
                 StreamRequest::BulkPush => "end of bulk_push",
             },
         }

@@ -29,20 +29,12 @@ impl Default for MessageFilter {
     }
 }
 
-/// Types whose payloads the pipeline reads for other messages' sake.
+/// Types whose payloads the pipeline reads for other messages' sake: keepalives (ports),
+/// handshakes (cookies, node ids) and the bootstrap requests (the streams they call for).
 fn pipeline_needs(msg_type: u8) -> bool {
     use MessageType as T;
-    matches!(
-        MessageType::from_u8(msg_type),
-        Some(
-            T::Keepalive
-                | T::NodeIdHandshake
-                | T::BulkPull
-                | T::BulkPush
-                | T::FrontierReq
-                | T::BulkPullAccount
-        )
-    )
+    MessageType::from_u8(msg_type)
+        .is_some_and(|t| matches!(t, T::Keepalive | T::NodeIdHandshake) || t.is_bootstrap_request())
 }
 
 impl MessageFilter {

@@ -118,6 +118,7 @@ impl MessageType {
                 | MessageType::BulkPush
                 | MessageType::FrontierReq
                 | MessageType::BulkPullAccount
+                | MessageType::BulkPullBlocks
         )
     }
 

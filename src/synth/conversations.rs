@@ -190,6 +190,18 @@ pub fn bulk_pulls(f: &mut Factory, close_early: bool) -> Conversation {
     c
 }
 
+/// bulk_pull_blocks (nodes up to V17): in list mode answered by blocks as an early server
+/// sent them, then in checksum mode answered by the lone 0x01 of a V15–V17 server
+/// (docs/protocol.md section 6.2.1).
+pub fn bulk_pull_blocks(f: &mut Factory) -> Conversation {
+    let mut c = Conversation::default();
+    let r = c.msg(true, f.bulk_pull_blocks(0));
+    block_stream(f, &mut c, false, r, BULK_PULL_BLOCKS, 3, true);
+    let r = c.msg(true, f.bulk_pull_blocks(1));
+    block_stream(f, &mut c, false, r, BULK_PULL_BLOCKS, 0, true);
+    c
+}
+
 /// bulk_pull_account with flags 0, 1 and 2 in turn (docs/protocol.md section 6.3).
 pub fn bulk_pull_accounts(f: &mut Factory) -> Conversation {
     let mut c = Conversation::default();

@@ -649,12 +649,13 @@ impl Factory {
         self.current(&p, false, false)
     }
 
-    /// Proto-15 bulk_pull_blocks (type 0x09, deleted in V18).
-    pub fn bulk_pull_blocks(&mut self) -> Msg {
+    /// Proto-15 bulk_pull_blocks (type 0x09, deleted in V18): mode 0 lists the blocks, 1
+    /// asks for their checksum.
+    pub fn bulk_pull_blocks(&mut self, mode: u8) -> Msg {
         let p = Payload::BulkPullBlocks(BulkPullBlocks {
             min_hash: self.rng.bytes32(),
             max_hash: self.rng.bytes32(),
-            mode: 1,
+            mode,
             max_count: 128,
         });
         self.finish(self.header(V_PROTO15, BULK_PULL_BLOCKS, 0), &p)

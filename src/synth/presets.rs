@@ -75,7 +75,10 @@ pub fn write_preset<W: Write>(
     let mut f = Factory::new(Network::Dev, seed);
     match preset {
         Preset::UdpAllTypes => udp_all_types_into(&mut em, &mut f, None)?,
-        Preset::TcpRealistic => tcp_realistic_into(&mut em, &mut f, Link::Ethernet)?,
+        Preset::TcpRealistic => {
+            tcp_realistic_into(&mut em, &mut f, Link::Ethernet)?;
+            bulk_pull_blocks_into(&mut em, &mut f, Link::Ethernet)?;
+        }
         Preset::Sample => {
             udp_all_types_into(&mut em, &mut f, Some(Link::Ethernet))?;
             tcp_realistic_into(&mut em, &mut f, Link::Ethernet)?;
@@ -308,7 +311,7 @@ pub(crate) fn udp_all_types_into<W: Write>(
     msgs.push(f.bulk_push());
     msgs.push(f.frontier_req(false));
     msgs.push(f.frontier_req(true));
-    msgs.push(f.bulk_pull_blocks());
+    msgs.push(f.bulk_pull_blocks(1));
     for flags in [0, 1, 2] {
         msgs.push(f.bulk_pull_account(flags));
     }
@@ -440,6 +443,23 @@ pub(crate) fn tcp_realistic_into<W: Write>(
     };
     emit_connection(em, &flow(link, 4, 9, 2, 51007, port), &c, &sh)?;
     Ok(())
+}
+
+/// Bootstrap as V15–V17 nodes had it: bulk_pull_blocks in list mode, then in checksum mode
+/// (in tcp-realistic only, so that the sample stays as it was).
+fn bulk_pull_blocks_into<W: Write>(
+    em: &mut Emitter<W>,
+    f: &mut Factory,
+    link: Link,
+) -> io::Result<()> {
+    let port = f.net.port();
+    let c = conversations::bulk_pull_blocks(f);
+    emit_connection(
+        em,
+        &flow(link, 4, 10, 2, 51008, port),
+        &c,
+        &TcpShaping::plain(),
+    )
 }
 
 fn link_into<W: Write>(em: &mut Emitter<W>, f: &mut Factory, link: Link) -> io::Result<()> {

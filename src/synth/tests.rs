@@ -362,13 +362,20 @@ fn tcp_realistic_truth_is_consistent() {
     let (data, t) = presets::tcp_realistic(11);
     let (n, _) = pcapng_records(&data);
     assert_eq!(n, t.records);
-    assert_eq!(t.tcp_connections, 7);
+    assert_eq!(t.tcp_connections, 8);
     for w in t.messages.windows(2) {
         assert!(w[1].frame >= w[0].frame);
     }
     // frontier_req stream (12 entries), bulk_push (3), 4 bulk_pulls (one not terminated),
-    // 3 bulk_pull_account streams.
-    assert_eq!(t.streams.len(), 1 + 1 + 4 + 3);
+    // 3 bulk_pull_account streams, 2 bulk_pull_blocks streams (3 blocks, then none).
+    assert_eq!(t.streams.len(), 1 + 1 + 4 + 3 + 2);
+    let bpb: Vec<_> = t
+        .streams
+        .iter()
+        .filter(|s| s.request_type == BULK_PULL_BLOCKS)
+        .map(|s| (s.entries, s.terminated))
+        .collect();
+    assert_eq!(bpb, [(3, true), (0, true)]);
     assert_eq!(t.streams.iter().filter(|s| !s.terminated).count(), 1);
     let fr = t
         .streams

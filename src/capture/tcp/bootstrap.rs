@@ -32,8 +32,8 @@ pub enum Answer {
     },
 }
 
-/// The stream a decoded client message calls for: frontier_req → frontiers, bulk_pull →
-/// blocks, bulk_pull_account → account frontier then pending entries, bulk_push → the
+/// The stream a decoded client message calls for: frontier_req → frontiers, bulk_pull and
+/// bulk_pull_blocks → blocks, bulk_pull_account → account frontier then pending entries, bulk_push → the
 /// client's blocks. A bulk_pull_account with flags outside 0..2 gets nothing back (the
 /// server does not answer it).
 pub fn stream_for(payload: &Payload) -> Answer {
@@ -45,6 +45,9 @@ pub fn stream_for(payload: &Payload) -> Answer {
     match payload {
         Payload::FrontierReq(_) => server(StreamRequest::FrontierReq, StreamKind::Frontiers, 0),
         Payload::BulkPull(_) => server(StreamRequest::BulkPull, StreamKind::Blocks, 0),
+        // Both modes: a list-mode server sends blocks, the V15–V17 servers answer every
+        // mode with the terminator alone (docs/protocol.md section 6.2).
+        Payload::BulkPullBlocks(_) => server(StreamRequest::BulkPullBlocks, StreamKind::Blocks, 0),
         Payload::BulkPullAccount(r) if r.flags <= 2 => server(
             StreamRequest::BulkPullAccount,
             StreamKind::AccountFrontier,

@@ -127,6 +127,17 @@ fn bulk_pull(count: Option<u32>) -> Vec<u8> {
     m
 }
 
+/// bulk_pull_blocks (77 bytes, nodes up to V17): min_hash, max_hash, mode, max_count.
+fn bulk_pull_blocks(mode: u8) -> Vec<u8> {
+    cat(&[
+        &header(LIVE, 0x09, 0),
+        &[0u8; 32],
+        &[0xff; 32],
+        &[mode],
+        &16u32.to_le_bytes(),
+    ])
+}
+
 fn bulk_push() -> Vec<u8> {
     header(DEV, 0x07, 0)
 }
@@ -951,6 +962,77 @@ fn bulk_pull_with_count_then_blocks() {
         "end of bulk_pull".to_string(),
         Some("valid: 2, invalid: 0".to_string())
     )));
+}
+
+#[test]
+fn bulk_pull_blocks_in_list_mode_then_the_lone_terminator_of_a_v15_to_v17_server() {
+    let mut h = Harness::new();
+    h.handshake();
+    // The request opens the connection: it is bootstrap, as the node's server takes it.
+    h.send(CLIENT, &bulk_pull_blocks(0));
+    h.send(SERVER, &cat(&[&state_block_item(), &[0x01]]));
+    // Checksum mode (1): a V15–V17 server answers every mode with the terminator alone.
+    h.send(CLIENT, &bulk_pull_blocks(1));
+    h.send(SERVER, &[0x01]);
+    // Then an ordinary bulk_pull on the same connection is still framed right.
+    h.send(CLIENT, &bulk_pull(None));
+    h.send(SERVER, &cat(&[&state_block_item(), &[0x01]]));
+    let ev = h.events();
+    assert!(anomalies(&ev).is_empty(), "{:?}", anomalies(&ev));
+    let msgs = messages(&ev);
+    assert_eq!(msgs.len(), 3);
+    for (m, mode) in msgs[..2].iter().zip([0, 1]) {
+        assert_eq!(m.size, 69);
+        match &m.payload {
+            Ok(Payload::BulkPullBlocks(b)) => {
+                assert_eq!((b.mode, b.max_count), (mode, 16));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let its = items(&ev);
+    let of = |id: u64| -> Vec<&StreamItemEvent> {
+        its.iter().copied().filter(|i| i.request_id == id).collect()
+    };
+    let list = of(msgs[0].id);
+    assert_eq!(list.len(), 2);
+    assert!(matches!(list[0].entry, Ok(StreamEntry::Block(_))));
+    assert_eq!((list[1].index, &list[1].entry), (2, &Ok(StreamEntry::End)));
+    assert!(list
+        .iter()
+        .all(|i| i.request_type == StreamRequest::BulkPullBlocks));
+    let checksum = of(msgs[1].id);
+    assert_eq!(checksum.len(), 1);
+    assert_eq!(
+        (checksum[0].index, &checksum[0].entry),
+        (1, &Ok(StreamEntry::End))
+    );
+    let pull = of(msgs[2].id);
+    assert_eq!(pull.len(), 2);
+    assert!(pull
+        .iter()
+        .all(|i| i.request_type == StreamRequest::BulkPull));
+    let ends: Vec<_> = life(&ev)
+        .into_iter()
+        .filter(|(e, _)| e.starts_with("end of"))
+        .collect();
+    assert_eq!(
+        ends,
+        [
+            (
+                "end of bulk_pull_blocks".to_string(),
+                Some("valid: 1, invalid: 0".to_string())
+            ),
+            (
+                "end of bulk_pull_blocks".to_string(),
+                Some("valid: 0, invalid: 0".to_string())
+            ),
+            (
+                "end of bulk_pull".to_string(),
+                Some("valid: 1, invalid: 0".to_string())
+            ),
+        ]
+    );
 }
 
 #[test]

@@ -94,6 +94,7 @@ pub fn block_at(ev: &Event, row: usize) -> Option<BlockRow<'_>> {
                 block: b,
                 context: match s.request_type {
                     StreamRequest::BulkPush => "bulk_push",
+                    StreamRequest::BulkPullBlocks => "bulk_pull_blocks",
                     _ => "bulk_pull",
                 },
                 packet_id: Some(s.request_id),

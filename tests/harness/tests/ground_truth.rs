@@ -151,7 +151,8 @@ fn check_messages(name: &str) {
         &conn,
         &format!(
             "SELECT packet_id, type_name, hash, signature_valid, work_valid FROM nano_blocks({f}) \
-             WHERE context NOT IN ('bulk_pull', 'bulk_push') ORDER BY packet_id, item_index"
+             WHERE context NOT IN ('bulk_pull', 'bulk_pull_blocks', 'bulk_push') \
+             ORDER BY packet_id, item_index"
         ),
     )
     .lines()
@@ -265,9 +266,10 @@ fn check_streams(conn: &Connection, f: &str, t: &GroundTruth, name: &str) {
              UNION ALL SELECT request_id, entry_index, frame, 11, \
                CASE kind WHEN 'frontier' THEN 'account_frontier' ELSE 'pending_entry' END \
                FROM nano_bulk_pull_account_responses({f}) \
-             UNION ALL SELECT request_id, item_index, frame, CASE context WHEN 'bulk_push' THEN 7 ELSE 6 END, \
+             UNION ALL SELECT request_id, item_index, frame, \
+               CASE context WHEN 'bulk_push' THEN 7 WHEN 'bulk_pull_blocks' THEN 9 ELSE 6 END, \
                'block|' || type_name || '|' || hash || '|' || coalesce(signature_valid, 'NULL') || '|' || work_valid \
-               FROM nano_blocks({f}) WHERE context IN ('bulk_pull', 'bulk_push') \
+               FROM nano_blocks({f}) WHERE context IN ('bulk_pull', 'bulk_pull_blocks', 'bulk_push') \
              ORDER BY 1, 2"
         ),
     )

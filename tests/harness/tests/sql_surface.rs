@@ -271,7 +271,8 @@ fn connections_details_adds_exactly_the_per_message_events() {
     }
     // With details: the same connection rows, in the same order, plus one per message.
     let names = "'keepalive','publish','confirm_req','confirm_ack','bulk_pull','bulk_push',\
-                 'frontier_req','node_id_handshake','bulk_pull_account','telemetry_req',\
+                 'frontier_req','node_id_handshake','bulk_pull_account','bulk_pull_blocks',\
+                 'telemetry_req',\
                  'telemetry_ack','asc_pull_req','asc_pull_ack'";
     let detailed_rest = query_text(
         &conn,
