@@ -291,6 +291,26 @@ pub fn payload_len(h: &Header) -> Result<usize, Malformed> {
     Ok(len)
 }
 
+/// Could these bytes (fewer than a header, or more) start a header? Checks the fields
+/// they hold: magic and a known network, versions in order, a known message type. Used
+/// for a message cut off at the end of a connection, so that its loss is reported even
+/// when nothing before it was Nano.
+pub fn starts_like_header(buf: &[u8]) -> bool {
+    let network = match buf {
+        [a, b, ..] => u16::from_be_bytes([*a, *b]),
+        _ => return false,
+    };
+    let versions_ok = match buf.get(2..5) {
+        Some(&[max, using, min]) => (13..=40).contains(&using) && max >= using && using >= min,
+        _ => true,
+    };
+    let type_ok = buf.get(5).is_none_or(|&t| {
+        MessageType::from_u8(t)
+            .is_some_and(|t| !matches!(t, MessageType::Invalid | MessageType::NotAType))
+    });
+    network.to_be_bytes()[0] == MAGIC && network_name(network).is_some() && versions_ok && type_ok
+}
+
 /// Section 6.5 step 7: could these 8 bytes be a header of a known network?
 pub fn is_plausible(buf: &[u8]) -> bool {
     let Ok(h) = parse(buf) else {

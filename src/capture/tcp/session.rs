@@ -9,6 +9,7 @@ use super::framer::{self, HeaderStep, Pending, Resync, Step};
 use super::handshake::{self, HandshakeSide};
 use super::reassembly::Piece;
 use crate::capture::{AnomalyKind, ConnectionEventKind, Event, MessageEvent, StreamRequest};
+use crate::protocol::header;
 use crate::protocol::{decode_stream_entry, DecodeError, Header, Payload, StreamEntry};
 use crate::protocol::{StreamKind, HEADER_SIZE};
 use std::collections::VecDeque;
@@ -524,11 +525,17 @@ impl Session {
             return;
         }
         self.dirs[d].ended = true;
+        let cut_header = header::starts_like_header(self.dirs[d].buf.bytes());
         let held = self.dirs[d].buf.discard();
         let reader = std::mem::replace(&mut self.dirs[d].reader, Reader::Desynced);
         match reader {
             Reader::Headers { synced } => {
                 if synced && held > 0 {
+                    if cut_header {
+                        // A connection whose only data is a cut-off message is still a
+                        // Nano connection: its events and this loss are reported.
+                        ctx.confirm_nano(d);
+                    }
                     ctx.anomaly(
                         d,
                         AnomalyKind::TcpTruncated,

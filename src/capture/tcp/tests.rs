@@ -709,6 +709,49 @@ fn closing_gives_up_what_is_still_missing() {
 }
 
 #[test]
+fn a_connection_whose_only_data_is_a_cut_off_message_is_reported() {
+    // 6 header bytes, then FIN: nothing whole was ever framed on this connection.
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &keepalive()[..6]);
+    h.fin(CLIENT);
+    let ev = h.events();
+    assert_eq!(
+        anomalies(&ev),
+        vec![(
+            "tcp_truncated",
+            "6 bytes of an unfinished message: closed".to_string()
+        )]
+    );
+    let l = life(&ev);
+    assert_eq!(
+        (l[0].0.as_str(), l.last().unwrap().0.as_str()),
+        ("open", "close")
+    );
+    // The same at the end of the capture, with the connection left open.
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, &keepalive()[..6]);
+    h.finish();
+    let ev = h.events();
+    assert_eq!(
+        anomalies(&ev),
+        vec![(
+            "tcp_truncated",
+            "6 bytes of an unfinished message: capture ended".to_string()
+        )]
+    );
+    // Bytes that do not look like Nano on a node port stay unreported (not Nano).
+    let mut h = Harness::new();
+    h.handshake();
+    h.send(CLIENT, b"GET / HTTP/1.1");
+    h.fin(CLIENT);
+    let ev = h.events();
+    assert!(anomalies(&ev).is_empty(), "{:?}", anomalies(&ev));
+    assert!(connection_events(&ev).is_empty());
+}
+
+#[test]
 fn incomplete_message_at_close_is_reported() {
     let mut h = Harness::new();
     h.handshake();

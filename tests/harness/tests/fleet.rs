@@ -115,7 +115,7 @@ fn duckdb_queries_two_capture_databases() {
     let (ca, cb) = (connect_file(&a), connect_file(&b));
     // One import at a time per process; the two files hold different captures.
     assert_eq!(import(&ca, &fixture("sample.pcapng")), 336);
-    assert_eq!(import(&cb, &fixture("tcp_realistic.pcapng")), 136);
+    assert_eq!(import(&cb, &fixture("tcp_realistic.pcapng")), 138);
 
     // The README's query across the fleet, and its parts per database.
     let per_type = "select count(*), msg_type from packet group by msg_type";
@@ -196,7 +196,7 @@ fn duckdb_queries_two_capture_databases() {
     };
     let want = sum(&[sqlite_per_type(&ca), sqlite_per_type(&cb)]);
     assert_eq!(counts(&lines(&duck, "per_type")), want);
-    assert_eq!(want.values().sum::<i64>(), 336 + 136);
+    assert_eq!(want.values().sum::<i64>(), 336 + 138);
     assert_eq!(want["5"], 103 + 48, "confirm_acks of both captures");
 
     for (name, sql) in [
