@@ -708,6 +708,11 @@ fn closing_gives_up_what_is_still_missing() {
     assert_eq!(kinds, vec!["tcp_late"]);
 }
 
+/// The one anomaly of `ev` is a `tcp_truncated` with this detail.
+fn assert_only_truncated(ev: &[Event], detail: &str) {
+    assert_eq!(anomalies(ev), vec![("tcp_truncated", detail.to_string())]);
+}
+
 #[test]
 fn a_connection_whose_only_data_is_a_cut_off_message_is_reported() {
     // 6 header bytes, then FIN: nothing whole was ever framed on this connection.
@@ -716,13 +721,7 @@ fn a_connection_whose_only_data_is_a_cut_off_message_is_reported() {
     h.send(CLIENT, &keepalive()[..6]);
     h.fin(CLIENT);
     let ev = h.events();
-    assert_eq!(
-        anomalies(&ev),
-        vec![(
-            "tcp_truncated",
-            "6 bytes of an unfinished message: closed".to_string()
-        )]
-    );
+    assert_only_truncated(&ev, "6 bytes of an unfinished message: closed");
     let l = life(&ev);
     assert_eq!(
         (l[0].0.as_str(), l.last().unwrap().0.as_str()),
@@ -734,13 +733,7 @@ fn a_connection_whose_only_data_is_a_cut_off_message_is_reported() {
     h.send(CLIENT, &keepalive()[..6]);
     h.finish();
     let ev = h.events();
-    assert_eq!(
-        anomalies(&ev),
-        vec![(
-            "tcp_truncated",
-            "6 bytes of an unfinished message: capture ended".to_string()
-        )]
-    );
+    assert_only_truncated(&ev, "6 bytes of an unfinished message: capture ended");
     // Bytes that do not look like Nano on a node port stay unreported (not Nano).
     let mut h = Harness::new();
     h.handshake();
@@ -758,13 +751,7 @@ fn incomplete_message_at_close_is_reported() {
     h.send(CLIENT, &cat(&[&telemetry_req(), &keepalive()[..100]]));
     h.fin(CLIENT);
     let ev = h.events();
-    assert_eq!(
-        anomalies(&ev),
-        vec![(
-            "tcp_truncated",
-            "100 bytes of an unfinished message: closed".to_string()
-        )]
-    );
+    assert_only_truncated(&ev, "100 bytes of an unfinished message: closed");
     let l = life(&ev);
     assert_eq!(l.last().unwrap().0, "close");
     assert!(connection_events(&ev).last().unwrap().closed);
