@@ -316,18 +316,9 @@ pub fn is_plausible(buf: &[u8]) -> bool {
     let Ok(h) = parse(buf) else {
         return false;
     };
-    h.has_magic()
-        && network_name(h.network).is_some()
-        && (13..=40).contains(&h.version_using)
-        && h.version_max >= h.version_using
-        && h.version_using >= h.version_min
-        // bulk_pull_blocks was removed in V18, before realtime TCP: nothing sends it on
-        // a stream worth resynchronising.
-        && h.message_type().is_some_and(|t| {
-            !matches!(
-                t,
-                MessageType::Invalid | MessageType::NotAType | MessageType::BulkPullBlocks
-            )
-        })
+    // bulk_pull_blocks was removed in V18, before realtime TCP: nothing sends it on
+    // a stream worth resynchronising.
+    starts_like_header(buf)
+        && h.message_type() != Some(MessageType::BulkPullBlocks)
         && payload_len(&h).is_ok_and(|n| n <= MAX_MESSAGE_SIZE)
 }

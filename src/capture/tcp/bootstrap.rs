@@ -33,8 +33,8 @@ pub enum Answer {
 }
 
 /// The stream a decoded client message calls for: frontier_req → frontiers, bulk_pull and
-/// bulk_pull_blocks → blocks, bulk_pull_account → account frontier then pending entries, bulk_push → the
-/// client's blocks. A bulk_pull_account with flags outside 0..2 gets nothing back (the
+/// bulk_pull_blocks → blocks, bulk_pull_account → account frontier then pending entries,
+/// bulk_push → the client's blocks. A bulk_pull_account with flags outside 0..2 gets nothing back (the
 /// server does not answer it).
 pub fn stream_for(payload: &Payload) -> Answer {
     let server = |request, first, pending_flags| Answer::ServerStream {
@@ -46,7 +46,7 @@ pub fn stream_for(payload: &Payload) -> Answer {
         Payload::FrontierReq(_) => server(StreamRequest::FrontierReq, StreamKind::Frontiers, 0),
         Payload::BulkPull(_) => server(StreamRequest::BulkPull, StreamKind::Blocks, 0),
         // Both modes: a list-mode server sends blocks, the V15–V17 servers answer every
-        // mode with the terminator alone (docs/protocol.md section 6.2).
+        // mode with the terminator alone (docs/protocol.md section 6.2.1).
         Payload::BulkPullBlocks(_) => server(StreamRequest::BulkPullBlocks, StreamKind::Blocks, 0),
         Payload::BulkPullAccount(r) if r.flags <= 2 => server(
             StreamRequest::BulkPullAccount,
