@@ -207,6 +207,9 @@ impl<S: FrameSource> Pipeline<S> {
                 return Progress::Event;
             }
             if self.finished {
+                if self.finish_next_connection() {
+                    continue;
+                }
                 return Progress::End;
             }
             if !self.read_frame() {
@@ -281,9 +284,17 @@ impl<S: FrameSource> Pipeline<S> {
         self.finished = true;
         let l = &mut self.layers;
         l.defrag.finish(l.last_frame, l.last_time, &mut l.pending);
+    }
+
+    /// After `finish`: ends the next open TCP connection, queueing what it leaves;
+    /// false when none is left. `poll` calls it only once the queue is empty, so that
+    /// the connections' leftovers are consumed one connection at a time.
+    fn finish_next_connection(&mut self) -> bool {
+        let l = &mut self.layers;
         let before = l.pending.len();
-        l.tcp.finish(&mut l.next_id, &mut l.pending);
+        let more = l.tcp.finish_next(&mut l.next_id, &mut l.pending);
         l.cookies.on_events(l.pending.range_mut(before..));
+        more
     }
 }
 

@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod emit;
 pub mod encode;
 pub mod frames;
+pub mod hostile;
 pub mod keys;
 pub mod messages;
 pub mod presets;

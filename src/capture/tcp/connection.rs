@@ -3,7 +3,7 @@
 
 use super::classify::{client_by_ports, ListeningPorts};
 use super::emit::{ConnInfo, Ctx, Gate};
-use super::reassembly::{At, Flags, Reassembler};
+use super::reassembly::{At, Flags, Piece, Reassembler};
 use super::session::Session;
 use super::{Reporting, TcpLimits, TcpSegment};
 use crate::capture::{flow_key, AnomalyKind, ConnectionEventKind, Event, Transport};
@@ -230,8 +230,7 @@ impl Connection {
 
     /// No byte of data either way, and the server's port is a Nano port.
     fn refused_nano(&self, ctx: &Ctx<'_>) -> bool {
-        let server = self.session.client().map(|c| self.ends[1 - c].1);
-        !self.carried_data && server.is_some_and(|p| ctx.listening.is_nano(p))
+        !self.carried_data && self.session.to_nano_port(ctx)
     }
 
     /// Reports the FIN of each side in `order` whose stream is now complete.
@@ -243,35 +242,55 @@ impl Connection {
         }
     }
 
-    /// Bytes this connection buffers: held out of order, and the framers' buffers.
+    /// Memory this connection buffers: what its pieces held out of order cost, and
+    /// the framers' buffers.
     fn footprint(&self) -> usize {
-        self.reasm[0].held_bytes() + self.reasm[1].held_bytes() + self.session.footprint()
+        self.reasm[0].held_cost() + self.reasm[1].held_cost() + self.session.footprint()
     }
 
-    /// The memory budget is exceeded and this connection buffers the most: it stops
-    /// waiting for missing bytes (each hole a gap, as with the per-direction limit, and
-    /// the data held behind it read) and drops what its framers still hold.
-    fn shed(&mut self, budget: usize, ctx: &mut Ctx<'_>) {
-        for d in 0..2 {
-            let held = self.reasm[d].held_bytes();
-            let session = &mut self.session;
-            self.reasm[d].give_up_holes(&mut |p| session.piece(d, p, ctx));
-            let why = "memory budget exceeded";
-            let unframed = self.session.drop_unframed(d, why, ctx);
-            if held + unframed > 0 {
-                ctx.anomaly(
-                    d,
-                    AnomalyKind::TcpOverflow,
-                    format!(
-                        "more than {budget} bytes buffered over all connections, this one \
-                         among those holding the most: stopped waiting for missing bytes before {held} bytes \
-                         held out of order; {unframed} unframed bytes dropped"
-                    ),
-                );
-            }
+    /// Memory direction `d` buffers: its held pieces and its framer's buffer.
+    fn footprint_of(&self, d: usize) -> usize {
+        self.reasm[d].held_cost() + self.session.footprint_of(d)
+    }
+
+    /// The memory budget is exceeded by `excess` bytes and this connection buffers the
+    /// most: its direction that buffers more gives up its oldest holes (each a gap, as
+    /// with the per-direction limit, and the data held behind it read) until `excess`
+    /// is freed, then drops what its framer holds if that was not enough. Only what is
+    /// needed: every hole given up becomes events queued at once (a gap and its
+    /// anomaly, several hundred bytes), so a flood of one-byte holes must not release
+    /// a whole direction's worth in one segment. Returns the bytes freed.
+    fn shed(&mut self, budget: usize, excess: usize, ctx: &mut Ctx<'_>) -> usize {
+        let d = usize::from(self.footprint_of(1) > self.footprint_of(0));
+        let before = self.footprint_of(d);
+        let held = self.reasm[d].held_bytes();
+        let keep = self.reasm[d].held_cost().saturating_sub(excess);
+        let session = &mut self.session;
+        let mut holes = 0u64;
+        self.reasm[d].give_up_holes_down_to(keep, &mut |p| {
+            holes += u64::from(matches!(p, Piece::Gap(_)));
+            session.piece(d, p, ctx)
+        });
+        let mut unframed = 0;
+        if before - self.footprint_of(d).min(before) < excess {
+            unframed = self.session.drop_unframed(d, "memory budget exceeded", ctx);
+        }
+        let read = held - self.reasm[d].held_bytes();
+        if holes + unframed as u64 > 0 {
+            ctx.anomaly(
+                d,
+                AnomalyKind::TcpOverflow,
+                format!(
+                    "more than {budget} bytes buffered over all connections, this one \
+                     among those holding the most: gave up waiting for {holes} missing \
+                     ranges ({read} bytes held behind them read on); {unframed} unframed \
+                     bytes dropped"
+                ),
+            );
         }
         let first = self.session.client().unwrap_or(0);
         self.report_fins([first, 1 - first], ctx);
+        before - self.footprint_of(d).min(before)
     }
 
     fn report_fin(&mut self, d: usize, ctx: &mut Ctx<'_>) {
@@ -368,6 +387,8 @@ pub struct ConnectionTable {
     /// Frame and time of the last segment, for events at the end of the capture.
     last_frame: u64,
     last_time: i64,
+    /// At the end of the capture: the connections still to end, newest first.
+    finishing: Option<Vec<Key>>,
 }
 
 impl ConnectionTable {
@@ -381,6 +402,7 @@ impl ConnectionTable {
             last_sweep: None,
             last_frame: 0,
             last_time: 0,
+            finishing: None,
         }
     }
 
@@ -592,10 +614,23 @@ impl ConnectionTable {
         Self::end_where(&mut self.map, &mut self.buffered, sink, idle, &ending);
     }
 
-    /// End of capture: flush every open connection, oldest first.
-    pub fn finish(&mut self, next_id: &mut u64, out: &mut VecDeque<Event>) {
+    /// End of capture: ends the oldest connection still tracked and returns true, or
+    /// returns false when none is left. One at a time, so that what ending each one
+    /// releases (every hole it still held becomes a gap event) is consumed before the
+    /// next: ending them all at once could queue millions of events.
+    pub fn finish_next(&mut self, next_id: &mut u64, out: &mut VecDeque<Event>) -> bool {
+        let map = &self.map;
+        let order = self.finishing.get_or_insert_with(|| {
+            let mut all: Vec<(u64, Key)> = map.iter().map(|(k, c)| (c.serial, *k)).collect();
+            // Newest first, so that popping from the end takes the oldest.
+            all.sort_unstable_by(|a, b| b.cmp(a));
+            all.into_iter().map(|(_, k)| k).collect()
+        });
+        let Some(key) = order.pop() else {
+            return false;
+        };
         let (frame, time) = (self.last_frame, self.last_time);
-        let sink = Sink::new(
+        let mut sink = Sink::new(
             frame,
             time,
             next_id,
@@ -608,7 +643,8 @@ impl ConnectionTable {
             event: ConnectionEventKind::OpenAtEndOfCapture,
             detail: "the capture ended with the connection open".to_string(),
         };
-        Self::end_where(&mut self.map, &mut self.buffered, sink, |_| true, &ending);
+        Self::end_one(&mut self.map, &mut self.buffered, &mut sink, key, &ending);
+        true
     }
 
     /// Removes the connections `pick` selects, oldest first; those still open are
@@ -627,13 +663,24 @@ impl ConnectionTable {
             .collect();
         picked.sort_unstable();
         for (_, key) in picked {
-            if let Some(mut conn) = map.remove(&key) {
-                buffered.forget(&conn);
-                if !conn.closed {
-                    conn.with_ctx(&mut sink, |c, ctx| {
-                        c.end_with_event(ending.why, ending.event, ending.detail.clone(), ctx)
-                    });
-                }
+            Self::end_one(map, buffered, &mut sink, key, ending);
+        }
+    }
+
+    /// Removes connection `key`; ends it with `ending` if it is still open.
+    fn end_one(
+        map: &mut HashMap<Key, Connection>,
+        buffered: &mut Buffered,
+        sink: &mut Sink<'_>,
+        key: Key,
+        ending: &Ending,
+    ) {
+        if let Some(mut conn) = map.remove(&key) {
+            buffered.forget(&conn);
+            if !conn.closed {
+                conn.with_ctx(sink, |c, ctx| {
+                    c.end_with_event(ending.why, ending.event, ending.detail.clone(), ctx)
+                });
             }
         }
     }
@@ -655,7 +702,7 @@ impl ConnectionTable {
             let (bufs, requests) = c.session.buffered();
             for (r, buf) in c.reasm.iter().zip(bufs) {
                 m.max_held_bytes = m.max_held_bytes.max(r.held_bytes());
-                m.max_held_pieces = m.max_held_pieces.max(r.held_pieces());
+                m.max_held_cost = m.max_held_cost.max(r.held_cost());
                 m.max_framer_bytes = m.max_framer_bytes.max(buf);
             }
             m.max_requests = m.max_requests.max(requests);
@@ -692,13 +739,15 @@ impl Buffered {
         self.total -= conn.counted;
     }
 
-    /// Over the budget, the connections buffering the most give up what they hold
-    /// until the total is down to 7/8 of the budget. The largest go first: they are
-    /// the likeliest to be stuck or hostile (a connection reading in order holds at
-    /// most one partial message), and each frees the most, so the fewest connections
-    /// lose data; ties go to the oldest, for a deterministic result. Going down to 7/8,
-    /// not just under the budget, means a flood that keeps pushing costs one scan of the
-    /// table per budget/8 bytes, not one per segment.
+    /// Over the budget, the connection buffering the most gives up what it holds,
+    /// oldest holes first, until the total is down to the budget less 1/1024 of it
+    /// (256 KiB by default); then the next if that was not enough. The largest goes
+    /// first: it is the likeliest to be stuck or hostile (a connection reading in order
+    /// holds at most one partial message), and it has the most to give, so the fewest
+    /// connections lose data; ties go to the oldest, for a deterministic result. Going
+    /// a little below the budget means a flood that keeps pushing costs one look over
+    /// the table per 256 KiB, not per segment; not further, because what one segment
+    /// sheds becomes events queued at once.
     fn enforce(
         &mut self,
         map: &mut HashMap<Key, Connection>,
@@ -709,20 +758,23 @@ impl Buffered {
         if self.total <= budget {
             return;
         }
-        let target = budget - budget / 8;
-        let mut by_size: Vec<(std::cmp::Reverse<usize>, u64, Key)> = map
-            .iter()
-            .filter(|(_, c)| c.counted > 0)
-            .map(|(k, c)| (std::cmp::Reverse(c.counted), c.serial, *k))
-            .collect();
-        by_size.sort_unstable();
-        for (_, _, key) in by_size {
-            if self.total <= target {
-                break;
-            }
-            if let Some(conn) = map.get_mut(&key) {
-                conn.with_ctx(sink, |c, ctx| c.shed(budget, ctx));
-                self.recount(conn);
+        let target = budget - budget / 1024;
+        while self.total > target {
+            let largest = map
+                .iter()
+                .filter(|(_, c)| c.counted > 0)
+                .min_by_key(|(_, c)| (std::cmp::Reverse(c.counted), c.serial))
+                .map(|(k, _)| *k);
+            let Some(conn) = largest.and_then(|k| map.get_mut(&k)) else {
+                return;
+            };
+            let excess = self.total - target;
+            let freed = conn.with_ctx(sink, |c, ctx| c.shed(budget, excess, ctx));
+            self.recount(conn);
+            if freed == 0 {
+                // Nothing left to give (cannot happen while it counts bytes): stop
+                // rather than loop.
+                return;
             }
         }
     }

@@ -10,8 +10,11 @@ use std::net::IpAddr;
 
 /// Holds a connection's events back until it carries Nano traffic: a TCP conversation
 /// that never yields a message or stream item (RPC, SSH) is not a Nano connection and
-/// leaves no rows, as a non-Nano UDP datagram leaves none. The exception is a
-/// connection to a Nano port reset before any data (refused): it is reported.
+/// leaves no rows, as a non-Nano UDP datagram leaves none. The exceptions, reported
+/// though nothing whole was read, are losses of what may be Nano: a connection to a
+/// Nano port reset before any data (refused), bytes lost on a connection to a Nano
+/// port, and an unfinished message (cut by a loss or the end) that starts like a
+/// Nano header.
 #[derive(Debug, Default)]
 pub struct Gate {
     confirmed: bool,

@@ -41,7 +41,8 @@ mod tests;
 pub struct Memory {
     pub connections: usize,
     pub max_held_bytes: usize,
-    pub max_held_pieces: usize,
+    /// What the most costly direction's held pieces cost (bytes and overhead).
+    pub max_held_cost: usize,
     pub max_framer_bytes: usize,
     pub max_requests: usize,
     pub max_gate_events: usize,
@@ -81,13 +82,15 @@ pub struct TcpSegment<'a> {
 /// one unit being framed (8 + 66,560 bytes), 64 queued requests and 8 held events.
 #[derive(Debug, Clone)]
 pub struct TcpLimits {
-    /// Most bytes buffered out of order, or unframed while waiting, per direction.
-    /// 4 MiB is about the largest receive window of a Linux peer: data behind a hole
+    /// Most bytes buffered out of order, or unframed while waiting, per direction. A
+    /// piece held out of order counts as its length plus `reassembly::PIECE_OVERHEAD`
+    /// (what holding it costs), so the limit bounds memory, not just payload. 4 MiB is about the largest receive window of a Linux peer: data behind a hole
     /// that the capture missed (and no captured ACK settled) is kept that long before
     /// the hole is given up. One connection then holds at most 1/32 of the default total.
     pub max_buffered_per_direction: usize,
-    /// Most bytes buffered over all connections together: held out of order plus the
-    /// framers' buffers (their allocated capacity). Over it, the connections holding
+    /// Most bytes buffered over all connections together: held out of order (counted
+    /// as the per-direction limit counts them) plus the framers' buffers (their
+    /// allocated capacity). Over it, the connections holding
     /// the most give up what they hold, reported as the per-direction limit reports it.
     /// A busy node's few hundred peers, in order, hold at most a partial message each
     /// (a few MB in all); 256 MiB leaves room for dozens of connections recovering from
@@ -180,8 +183,10 @@ impl TcpTracker {
         self.table.memory()
     }
 
-    /// End of capture: reports what is left (open connections, unfinished streams).
-    pub fn finish(&mut self, next_id: &mut u64, out: &mut VecDeque<Event>) {
-        self.table.finish(next_id, out);
+    /// End of capture, one connection at a time: reports what the oldest connection
+    /// left (open, unfinished streams, holes) and returns true, or returns false when
+    /// every connection has been ended. The caller consumes the events in between.
+    pub fn finish_next(&mut self, next_id: &mut u64, out: &mut VecDeque<Event>) -> bool {
+        self.table.finish_next(next_id, out)
     }
 }

@@ -13,12 +13,13 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-/// Each held piece costs a map entry and an allocation besides its bytes: the number of
-/// pieces is bounded too, or segments of one byte each with holes between them would
-/// cost tens of bytes of memory per byte buffered.
-pub fn max_held_pieces(max_held: usize) -> usize {
-    (max_held / 64).max(64)
-}
+/// What holding a piece costs besides its bytes: its slot in the map (a B-tree filled in
+/// key order leaves its nodes about half full) and its own allocation (at least 32 bytes
+/// with the allocator's header). Measured: a one-byte piece costs 98 bytes, a 100-byte
+/// piece 178; rounded up here for the allocator's fragmentation as pieces come and go.
+/// The limits count a held piece as its length plus this, so that one-byte segments
+/// with holes between them cannot hold a hundred times the memory the limits name.
+pub const PIECE_OVERHEAD: usize = 112;
 
 /// What the reassembler hands to the framer, in stream order.
 #[derive(Debug, PartialEq, Eq)]
@@ -37,7 +38,8 @@ pub struct Flags {
 }
 
 /// When a segment is fed and how much may be held: `now` is the connection's tick (its
-/// segments counted, both directions), `max_held` the out-of-order bytes allowed.
+/// segments counted, both directions), `max_held` what the bytes held out of order may
+/// cost (`Reassembler::held_cost`).
 #[derive(Debug, Clone, Copy)]
 pub struct At {
     pub now: u64,
@@ -140,6 +142,11 @@ impl Reassembler {
         self.held_bytes
     }
 
+    /// Memory the bytes held out of order take: their length and each piece's overhead.
+    pub fn held_cost(&self) -> usize {
+        self.held_bytes + self.held.len() * PIECE_OVERHEAD
+    }
+
     /// Out-of-order pieces held (each a map entry and an allocation).
     #[cfg(test)]
     pub fn held_pieces(&self) -> usize {
@@ -160,8 +167,8 @@ impl Reassembler {
         i128::from(self.next_off) + i128::from(delta)
     }
 
-    /// Feeds one segment. `at.max_held` bounds the out-of-order bytes: beyond it, the
-    /// oldest hole is given up as lost. Delivered pieces go to `emit` in order.
+    /// Feeds one segment. `at.max_held` bounds what the out-of-order bytes cost
+    /// (`held_cost`): beyond it, the oldest hole is given up as lost. Delivered pieces go to `emit` in order.
     pub fn segment<F: FnMut(Piece<'_>)>(
         &mut self,
         seq: u32,
@@ -393,8 +400,7 @@ impl Reassembler {
             self.hold(off, data, outcome);
         }
         self.flush_contiguous(emit);
-        let max_pieces = max_held_pieces(max_held);
-        while self.held_bytes > max_held || self.held.len() > max_pieces {
+        while self.held_cost() > max_held {
             self.skip_first_hole(emit);
         }
     }
@@ -477,7 +483,13 @@ impl Reassembler {
     /// lost and the held data delivered, as the per-direction limit does one hole at a
     /// time. Nothing is held afterwards.
     pub fn give_up_holes<F: FnMut(Piece<'_>)>(&mut self, emit: &mut F) {
-        while !self.held.is_empty() {
+        self.give_up_holes_down_to(0, emit);
+    }
+
+    /// Gives up the oldest holes, one at a time, until what is held costs `keep` or
+    /// less (`held_cost`).
+    pub fn give_up_holes_down_to<F: FnMut(Piece<'_>)>(&mut self, keep: usize, emit: &mut F) {
+        while !self.held.is_empty() && self.held_cost() > keep {
             self.skip_first_hole(emit);
         }
         self.check_fin();
@@ -779,12 +791,15 @@ mod tests {
     fn hole_given_up_when_limit_is_hit() {
         let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
+        // Room for 6 bytes in two pieces.
+        let limit = 2 * PIECE_OVERHEAD + 6;
         s.feed(&mut r, 0, false, false, b"ab");
-        // Hole of 3 bytes at [2,5); held 4 bytes with a limit of 6: still held.
-        s.feed_limited(&mut r, 5, false, false, b"fghi", 6);
+        // Hole of 3 bytes at [2,5); one piece of 4 bytes held: still held.
+        s.feed_limited(&mut r, 5, false, false, b"fghi", limit);
         assert_eq!(s.bytes, b"ab");
+        assert_eq!(r.held_cost(), 4 + PIECE_OVERHEAD);
         // 4 more bytes after another hole [9,10): 8 held > 6, the first hole is skipped.
-        s.feed_limited(&mut r, 10, false, false, b"klmn", 6);
+        s.feed_limited(&mut r, 10, false, false, b"klmn", limit);
         assert_eq!(s.gaps, vec![(2, 3)]);
         assert_eq!(s.bytes, b"abfghi");
         assert_eq!(r.held_bytes(), 4);
@@ -796,21 +811,27 @@ mod tests {
     }
 
     #[test]
-    fn held_pieces_are_bounded_as_well_as_bytes() {
+    fn held_pieces_are_counted_at_what_they_cost() {
         let mut r = Reassembler::new(64, 0);
         let mut s = Sink::default();
         s.feed(&mut r, 0, false, false, b"a");
-        // One-byte segments with a hole before each: 1000 bytes held in 1000 pieces
-        // would be within the byte limit, but not within 64 pieces.
+        // One-byte segments with a hole before each: 1000 bytes would be within a
+        // limit of 4096, but 1000 pieces cost far more than that.
         for i in 0..1000u32 {
             s.feed_limited(&mut r, 2 + 2 * i, false, false, b"x", 4096);
+            assert!(r.held_cost() <= 4096);
         }
-        assert_eq!(r.held_pieces(), 64);
-        assert_eq!(r.held_bytes(), 64);
+        let fit = 4096 / (1 + PIECE_OVERHEAD);
+        assert_eq!(r.held_pieces(), fit);
+        assert_eq!(r.held_bytes(), fit);
         // The oldest holes were given up, one at a time, in order.
-        assert_eq!(s.gaps.len(), 1000 - 64);
+        assert_eq!(s.gaps.len(), 1000 - fit);
         assert_eq!(s.gaps[0], (1, 1));
-        assert_eq!(s.bytes.len(), 1 + 1000 - 64);
+        assert_eq!(s.bytes.len(), 1 + 1000 - fit);
+        // In-order data that continues the stream is never held and costs nothing.
+        let mut r = Reassembler::new(64, 0);
+        s.feed_limited(&mut r, 0, false, false, &[0u8; 5000], 4096);
+        assert_eq!(r.held_cost(), 0);
     }
 
     #[test]

@@ -96,6 +96,21 @@ impl Session {
         self.client
     }
 
+    /// The client is known and talks to a Nano port.
+    pub fn to_nano_port(&self, ctx: &Ctx<'_>) -> bool {
+        self.client
+            .is_some_and(|c| ctx.listening.is_nano(ctx.ends[1 - c].1))
+    }
+
+    /// Side `d` is reading headers from a known message start and the bytes it holds
+    /// begin like a Nano header (an unfinished message, cut off by a loss or the end).
+    fn holds_cut_header(&self, d: usize) -> bool {
+        let dir = &self.dirs[d];
+        dir.reader == Reader::Headers { synced: true }
+            && !dir.buf.bytes().is_empty()
+            && header::starts_like_header(dir.buf.bytes())
+    }
+
     /// Bytes buffered by the framer of each direction, and requests queued.
     #[cfg(test)]
     pub fn buffered(&self) -> ([usize; 2], usize) {
@@ -107,7 +122,12 @@ impl Session {
 
     /// Memory held by the framers of both directions.
     pub fn footprint(&self) -> usize {
-        self.dirs[0].buf.footprint() + self.dirs[1].buf.footprint()
+        self.footprint_of(0) + self.footprint_of(1)
+    }
+
+    /// Memory held by the framer of direction `d`.
+    pub fn footprint_of(&self, d: usize) -> usize {
+        self.dirs[d].buf.footprint()
     }
 
     /// Drops the bytes side `d`'s framer holds (memory budget), reading on as after a
@@ -456,7 +476,13 @@ impl Session {
     }
 
     /// Side `d` lost data (a gap): whatever was buffered or being read is unusable.
+    /// A loss in a connection that carried nothing whole yet is still reported when
+    /// what it holds starts like a Nano message or it talks to a Nano port: bytes of a
+    /// Nano connection were lost, whether or not anything else of it is ever read.
     fn gap(&mut self, d: usize, lost: u64, ctx: &mut Ctx<'_>) {
+        if self.holds_cut_header(d) || self.to_nano_port(ctx) {
+            ctx.confirm_nano(d);
+        }
         let info = ConnInfo {
             detail: Some(format!("{lost} bytes lost")),
             node_ids: self.node_ids(d),
@@ -524,8 +550,8 @@ impl Session {
         if self.dirs[d].ended {
             return;
         }
+        let cut_header = self.holds_cut_header(d);
         self.dirs[d].ended = true;
-        let cut_header = header::starts_like_header(self.dirs[d].buf.bytes());
         let held = self.dirs[d].buf.discard();
         let reader = std::mem::replace(&mut self.dirs[d].reader, Reader::Desynced);
         match reader {

@@ -3,6 +3,7 @@
 //! new process starts afresh (getrusage's maxrss would carry the parent's over exec).
 
 use nanocap_tests::*;
+use rusqlite::types::Value;
 use std::path::Path;
 use std::process::Command;
 
@@ -65,4 +66,45 @@ fn peak_memory_does_not_grow_with_the_file() {
             "{sql}: peak RSS {s} KiB for the small file, {l} KiB for a 4x larger one"
         );
     }
+}
+
+/// One-byte segments behind holes cost the reassembly far more than their bytes: 100
+/// clients each hold 45,000 of them (4.5 million pieces, 4.5 MB of payload, about
+/// 440 MB of memory if each piece cost only its byte). What the pieces really cost is
+/// counted against the TCP budget (256 MiB over all connections), so the peak stays
+/// within it, and what the budget made the connections give up is reported.
+#[test]
+fn one_byte_segments_behind_holes_stay_within_the_tcp_budget() {
+    let dir = TempDir::new("bounded_pieces");
+    let small = dir.path().join("small.pcap");
+    let hostile = dir.path().join("one_byte_holes.pcap");
+    for (path, segments) in [(&small, 100u32), (&hostile, 45_000)] {
+        let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        nanocap::synth::hostile::one_byte_holes(100, segments, file).unwrap();
+    }
+    let sql = "SELECT count(*) FROM nano_anomalies(?)";
+    let (Some(s), Some(l)) = (peak_rss_kib(&small, sql), peak_rss_kib(&hostile, sql)) else {
+        skip("no /usr/bin/python3");
+        return;
+    };
+    eprintln!("{sql}: {s} KiB / {l} KiB");
+    let budget_kib = 256 * 1024;
+    assert!(
+        l <= s + budget_kib + budget_kib / 8,
+        "peak RSS {l} KiB for 4.5 million held pieces, {s} KiB for a few: over the budget"
+    );
+    // Every connection lost bytes to the limits, and each loss is on record.
+    let conn = connect();
+    let count = |kind: &str| -> i64 {
+        let sql = format!(
+            "SELECT count(DISTINCT srcip) FROM nano_anomalies({}) WHERE kind = '{kind}'",
+            lit(&hostile)
+        );
+        match scalar(&conn, &sql) {
+            Value::Integer(n) => n,
+            v => panic!("{v:?}"),
+        }
+    };
+    assert_eq!(count("tcp_gap"), 100);
+    assert!(count("tcp_overflow") > 0);
 }

@@ -174,8 +174,7 @@ fn tcp_fuzz_hostile_segments_never_panic_and_stay_bounded() {
             let m = h.tracker.memory();
             let ctx = format!("seed {seed:#x} round {round} step {step}: {m:?}");
             assert!(m.connections <= max_conns, "{ctx}");
-            assert!(m.max_held_bytes <= max_held, "{ctx}");
-            assert!(m.max_held_pieces <= max_held_pieces(max_held), "{ctx}");
+            assert!(m.max_held_cost <= max_held, "{ctx}");
             assert!(m.max_framer_bytes <= max_held.max(MAX_UNIT), "{ctx}");
             assert!(m.max_requests <= 64, "{ctx}");
             assert!(m.max_gate_events <= 8, "{ctx}");
@@ -210,4 +209,3 @@ fn check_ids(h: &mut Harness) {
 }
 
 use super::super::framer::MAX_UNIT;
-use super::super::reassembly::max_held_pieces;
