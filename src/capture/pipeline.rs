@@ -189,9 +189,26 @@ impl<S: FrameSource> Pipeline<S> {
         }
     }
 
+    /// Takes the event `advance` or `poll` moved to out of the pipeline.
+    pub fn take_current(&mut self) -> Option<Event> {
+        if std::mem::take(&mut self.lent) {
+            self.layers.pending.pop_front()
+        } else {
+            None
+        }
+    }
+
     /// Like `advance`, but returns `Idle` when the source has no frame for now, so that
     /// a live capture can check for a stop request between reads.
     pub fn poll(&mut self) -> Progress {
+        self.poll_within(u64::MAX)
+    }
+
+    /// Like `poll`, and returns `Idle` as well after reading `max_frames` frames that
+    /// completed no event, so that a scan through a file that yields nothing it wants
+    /// can check for an interrupt between reads.
+    pub fn poll_within(&mut self, max_frames: u64) -> Progress {
+        let mut frames = 0u64;
         if self.lent {
             self.layers.pending.pop_front();
             self.lent = false;
@@ -212,9 +229,10 @@ impl<S: FrameSource> Pipeline<S> {
                 }
                 return Progress::End;
             }
-            if !self.read_frame() {
+            if frames >= max_frames || !self.read_frame() {
                 return Progress::Idle;
             }
+            frames += 1;
         }
     }
 

@@ -3,11 +3,12 @@
 //! process is importing. The work is `store::import`; here are the SQL arguments,
 //! the database file, errors, and Ctrl-C.
 
+use super::interrupt;
 use crate::config::CaptureOptions;
 use crate::store;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, Error, ErrorCode, Result};
+use rusqlite::{Connection, Error, Result};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -58,11 +59,6 @@ fn main_database(conn: &Connection) -> Result<PathBuf> {
     Ok(PathBuf::from(path))
 }
 
-/// Whether the error is SQLite's "interrupted".
-fn is_interrupt(e: &Error) -> bool {
-    matches!(e, Error::SqliteFailure(f, _) if f.code == ErrorCode::OperationInterrupted)
-}
-
 fn nano_import(ctx: &Context<'_>) -> Result<i64> {
     if !(1..=2).contains(&ctx.len()) {
         return Err(user_error(
@@ -84,14 +80,8 @@ fn nano_import(ctx: &Context<'_>) -> Result<i64> {
     // used only on this thread, during this call.
     let conn = unsafe { ctx.get_connection()? };
     let db_path = main_database(&conn)?;
-    // sqlite3_interrupt (Ctrl-C in the shell, conn.interrupt() in Python) sets a flag
-    // on the calling connection only; a statement run on it while this one is active
-    // fails with SQLITE_INTERRUPT, which is how the import notices.
-    let mut probe = conn.prepare("SELECT 1")?;
-    let mut interrupted = || match probe.query_row([], |_| Ok(())) {
-        Ok(()) => false,
-        Err(e) => is_interrupt(&e),
-    };
+    // Ctrl-C in the shell, conn.interrupt() in Python: see `interrupt`.
+    let mut interrupted = || interrupt::interrupted(&conn);
     let result = store::import::import(&db_path, Path::new(&path), &options, &mut interrupted)
         .map_err(user_error)?;
     Ok(result.messages as i64)

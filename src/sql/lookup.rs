@@ -7,7 +7,8 @@
 //! it, and it is freed when the statement ends), and are bounded in bytes: a file
 //! over the limit is scanned per filter as before.
 
-use crate::capture::pipeline::PipelineOptions;
+use super::interrupt::WORK_BETWEEN_CHECKS;
+use crate::capture::pipeline::{PipelineOptions, Progress};
 use crate::capture::source::FileSource;
 use crate::capture::{Event, Pipeline};
 use crate::present::{Options, ScanState, TableDef, Value};
@@ -176,24 +177,32 @@ impl Cache {
 
     /// The decoded file for `key`, decoding it now if no cursor holds it; `None` when
     /// it is over the limit (together with what the other held files take).
-    pub fn decoded(&self, key: &FileKey, options: PipelineOptions) -> Option<Arc<Decoded>> {
+    /// The decoded file, decoding it now if no one holds it; `None` when it does not
+    /// fit the limit. `interrupted` is asked every `WORK_BETWEEN_CHECKS` frames or
+    /// events while decoding; `Err(Interrupted)` when it said yes.
+    pub fn decoded(
+        &self,
+        key: &FileKey,
+        options: PipelineOptions,
+        interrupted: &dyn Fn() -> bool,
+    ) -> Result<Option<Arc<Decoded>>, Interrupted> {
         let limit = self.limit();
         {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
             match slots.get(key) {
                 Some(Slot::Held(w)) => {
                     if let Some(d) = w.upgrade() {
-                        return Some(d);
+                        return Ok(Some(d));
                     }
                 }
-                Some(&Slot::TooBig { limit: tried }) if limit <= tried => return None,
+                Some(&Slot::TooBig { limit: tried }) if limit <= tried => return Ok(None),
                 _ => {}
             }
             // Forget files nobody holds any more.
             slots.retain(|_, s| !matches!(s, Slot::Held(w) if w.strong_count() == 0));
         }
         let budget = limit.saturating_sub(self.held_bytes());
-        let built = build(Path::new(&key.path), options, budget);
+        let built = build(Path::new(&key.path), options, budget, interrupted)?;
         self.scans.fetch_add(1, Ordering::Relaxed);
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         match built {
@@ -201,37 +210,64 @@ impl Cache {
                 self.builds.fetch_add(1, Ordering::Relaxed);
                 let d = Arc::new(d);
                 slots.insert(key.clone(), Slot::Held(Arc::downgrade(&d)));
-                Some(d)
+                Ok(Some(d))
             }
             None => {
                 slots.insert(key.clone(), Slot::TooBig { limit });
-                None
+                Ok(None)
             }
         }
     }
 }
 
+/// The user interrupted the statement that was decoding a file.
+#[derive(Debug)]
+pub struct Interrupted;
+
 /// Decodes the whole file, giving up as soon as it takes more than `budget` bytes.
 /// `None` also when the file cannot be opened: the scan that falls back reports it.
-fn build(path: &Path, options: PipelineOptions, budget: usize) -> Option<Decoded> {
-    let source = FileSource::open(path).ok()?;
+fn build(
+    path: &Path,
+    options: PipelineOptions,
+    budget: usize,
+    interrupted: &dyn Fn() -> bool,
+) -> Result<Option<Decoded>, Interrupted> {
+    let Ok(source) = FileSource::open(path) else {
+        return Ok(None);
+    };
     let mut pipeline = Pipeline::from_source(source, options);
     let mut events = Vec::new();
     let mut bytes = 0usize;
-    while let Some(ev) = pipeline.next_event() {
+    loop {
+        let ev = match pipeline.poll_within(WORK_BETWEEN_CHECKS) {
+            Progress::Event => match pipeline.take_current() {
+                Some(ev) => ev,
+                None => continue,
+            },
+            Progress::End => break,
+            Progress::Idle => {
+                if interrupted() {
+                    return Err(Interrupted);
+                }
+                continue;
+            }
+        };
         bytes += event_bytes(&ev);
         if bytes > budget {
-            return None;
+            return Ok(None);
         }
         events.push(ev);
+        if events.len() as u64 % WORK_BETWEEN_CHECKS == 0 && interrupted() {
+            return Err(Interrupted);
+        }
     }
     events.shrink_to_fit();
-    Some(Decoded {
+    Ok(Some(Decoded {
         events,
         bytes,
         index_bytes: AtomicUsize::new(0),
         indexes: Mutex::new(HashMap::new()),
-    })
+    }))
 }
 
 /// The keys a constraint value `v` may equal under SQLite's comparison rules (the
@@ -375,6 +411,40 @@ impl Decoded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decoding a file for a join asks whether to stop every few thousand frames,
+    /// events or not: a file of two messages and then only datagrams that are not Nano
+    /// stops at the first check once interrupted, and is asked all along otherwise.
+    #[cfg(feature = "synth")]
+    #[test]
+    fn decoding_for_a_join_checks_for_interrupts_through_rowless_stretches() {
+        let path = std::env::temp_dir().join(format!("nanocap-noise-{}.pcap", std::process::id()));
+        let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        crate::synth::hostile::two_messages_then_noise(50_000, file).unwrap();
+        let asked = std::cell::Cell::new(0u64);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            true
+        };
+        let built = build(&path, PipelineOptions::default(), usize::MAX, &stop);
+        assert!(matches!(built, Err(Interrupted)));
+        assert_eq!(asked.get(), 1);
+        asked.set(0);
+        let go_on = || {
+            asked.set(asked.get() + 1);
+            false
+        };
+        let built = build(&path, PipelineOptions::default(), usize::MAX, &go_on);
+        std::fs::remove_file(&path).unwrap();
+        let decoded = built.unwrap().expect("fits");
+        let messages = decoded
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::Message(_)));
+        assert_eq!(messages.count(), 2);
+        // 50,002 frames, asked about every 4,096 of them.
+        assert_eq!(asked.get(), 50_002 / WORK_BETWEEN_CHECKS);
+    }
 
     #[test]
     fn keys_follow_sqlite_affinity() {

@@ -5,6 +5,7 @@
 pub mod capture;
 pub mod import;
 pub mod interfaces;
+pub mod interrupt;
 pub mod join_cache;
 pub mod lookup;
 pub mod plan;

@@ -3,9 +3,11 @@
 //! and how an event turns into rows of values. Scanning, argument handling, error
 //! reporting and the hand-over of values to SQLite live here.
 
-use super::lookup::{Cache, Decoded, FileKey, Hit};
+use super::interrupt::{interrupt_error, Probe, WORK_BETWEEN_CHECKS};
+use super::lookup::{Cache, Decoded, FileKey, Hit, Interrupted};
 use super::plan::{self, Plan};
 use crate::capture::pipeline::PipelineOptions;
+use crate::capture::pipeline::Progress;
 use crate::capture::selection::MessageFilter;
 use crate::capture::source::FileSource;
 use crate::capture::{Event, Pipeline};
@@ -28,6 +30,9 @@ use std::sync::Arc;
 pub struct PipelineTab<T: TableDef> {
     base: ffi::sqlite3_vtab,
     cache: Arc<Cache>,
+    /// The connection the table belongs to (it outlives the table), for scans to
+    /// check for interrupts.
+    db: *mut ffi::sqlite3,
     _t: PhantomData<T>,
 }
 
@@ -59,12 +64,16 @@ unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
         // Reading files named in SQL is not something a view or trigger should do
         // behind the user's back.
         db.config(VTabConfig::DirectOnly)?;
+        // SAFETY: the handle of the connection creating the table, which SQLite keeps
+        // open as long as the table exists; only used on the threads SQLite calls us on.
+        let handle = unsafe { db.handle() };
         guarded(T::NAME, || {
             Ok((
                 Cow::Owned(schema::<T>()),
                 PipelineTab {
                     base: ffi::sqlite3_vtab::default(),
                     cache: aux.cloned().unwrap_or_default(),
+                    db: handle,
                     _t: PhantomData,
                 },
             ))
@@ -83,6 +92,7 @@ unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
                 state: ScanState::default(),
                 args: Args::default(),
                 cache: self.cache.clone(),
+                db: self.db,
                 keyed_filters: 0,
                 decoded: None,
                 _p: PhantomData,
@@ -104,6 +114,8 @@ struct Scan {
     keep: MessageFilter,
     /// See `plan::Plan::max_id`.
     max_id: Option<u64>,
+    /// Checks for an interrupt while the scan reads on without a row to return.
+    probe: Option<Probe>,
 }
 
 /// Rows served from a decoded file (`lookup`).
@@ -133,6 +145,7 @@ pub struct PipelineCursor<'vtab, T: TableDef> {
     state: ScanState,
     args: Args,
     cache: Arc<Cache>,
+    db: *mut ffi::sqlite3,
     /// Filters with a key equality so far. The first one scans (a lone
     /// `WHERE hash = ...` need not hold the file in memory); later ones, the inner
     /// side of a join, look the key up in the decoded file.
@@ -237,7 +250,7 @@ impl<T: TableDef> PipelineCursor<'_, T> {
                 }
             }
             Some(Rows::Scan(scan)) => {
-                advance_scan::<T>(scan, &mut self.state);
+                advance_scan::<T>(scan, &mut self.state)?;
                 self.state.row_number += 1;
             }
         }
@@ -245,25 +258,40 @@ impl<T: TableDef> PipelineCursor<'_, T> {
     }
 
     /// Serves this filter from the decoded file when it has a key and is not the
-    /// cursor's first with one; `None` to scan.
-    fn lookup(&mut self, path: &str, plan: &Plan, options: &PipelineOptions) -> Option<Lookup> {
-        let (col, value) = plan.key.as_ref()?;
+    /// cursor's first with one; `Ok(None)` to scan. Decoding the file checks for
+    /// interrupts, as a scan does.
+    fn lookup(
+        &mut self,
+        path: &str,
+        plan: &Plan,
+        options: &PipelineOptions,
+    ) -> Result<Option<Lookup>> {
+        let Some((col, value)) = plan.key.as_ref() else {
+            return Ok(None);
+        };
         self.keyed_filters += 1;
-        let key = FileKey::new(path, options)?;
+        let Some(key) = FileKey::new(path, options) else {
+            return Ok(None);
+        };
         let reuse = self.decoded.as_ref().filter(|(k, _)| *k == key);
         let decoded = match reuse {
             Some((_, d)) => d.clone(),
             None => {
                 let held = self.cache.held(&key);
+                // SAFETY: `db` is the connection running this statement (see
+                // `PipelineTab::db`); the probe lives only during this call.
+                let probe = unsafe { Probe::new(self.db) };
+                let interrupted = || probe.as_ref().is_some_and(Probe::interrupted);
                 let d = match held {
                     Some(d) => d,
-                    None if self.keyed_filters < 2 => return None,
-                    None => match self.cache.decoded(&key, options.clone()) {
-                        Some(d) => d,
-                        None => {
+                    None if self.keyed_filters < 2 => return Ok(None),
+                    None => match self.cache.decoded(&key, options.clone(), &interrupted) {
+                        Ok(Some(d)) => d,
+                        Ok(None) => {
                             self.cache.fallbacks.fetch_add(1, Ordering::Relaxed);
-                            return None;
+                            return Ok(None);
                         }
+                        Err(Interrupted) => return Err(interrupt_error()),
                     },
                 };
                 self.decoded = Some((key, d.clone()));
@@ -273,26 +301,31 @@ impl<T: TableDef> PipelineCursor<'_, T> {
         let budget = self.cache.limit().saturating_sub(self.cache.held_bytes());
         let Some(hits) = decoded.lookup::<T>(*col, self.state.options, value, budget) else {
             self.cache.fallbacks.fetch_add(1, Ordering::Relaxed);
-            return None;
+            return Ok(None);
         };
-        Some(Lookup {
+        Ok(Some(Lookup {
             decoded,
             hits,
             pos: 0,
-        })
+        }))
     }
 }
 
-fn advance_scan<T: TableDef>(scan: &mut Scan, state: &mut ScanState) {
+/// Moves the scan to its next row. Between rows SQLite itself notices an interrupt;
+/// while the file yields none (a filter nothing matches, traffic that is not Nano),
+/// the scan checks every `WORK_BETWEEN_CHECKS` frames or rowless events, and fails as
+/// interrupted statements do.
+fn advance_scan<T: TableDef>(scan: &mut Scan, state: &mut ScanState) -> Result<()> {
     if let Some(fr) = scan.final_row.as_mut() {
         *fr += 1;
         if *fr >= T::final_rows(scan.pipeline.stats()) {
             scan.eof = true;
         }
-        return;
+        return Ok(());
     }
     scan.row += 1;
     let filtered = !scan.keep.is_all();
+    let mut rowless = 0u64;
     while scan.row >= scan.rows_in_event {
         if scan
             .max_id
@@ -301,26 +334,41 @@ fn advance_scan<T: TableDef>(scan: &mut Scan, state: &mut ScanState) {
             scan.eof = true;
             break;
         }
-        if scan.pipeline.advance() {
-            scan.rows_in_event = match scan.pipeline.current() {
-                Some(Event::Message(m))
-                    if filtered && !scan.keep.matches(m.id, &m.meta, &m.header) =>
-                {
-                    0
-                }
-                Some(ev) => T::rows(ev, state),
-                None => 0,
-            };
-            scan.row = 0;
+        rowless += 1;
+        let progress = if rowless % WORK_BETWEEN_CHECKS == 0 {
+            Progress::Idle
         } else {
-            if T::final_rows(scan.pipeline.stats()) > 0 {
-                scan.final_row = Some(0);
-            } else {
-                scan.eof = true;
+            scan.pipeline.poll_within(WORK_BETWEEN_CHECKS)
+        };
+        match progress {
+            Progress::Idle => {
+                if scan.probe.as_ref().is_some_and(Probe::interrupted) {
+                    return Err(interrupt_error());
+                }
             }
-            break;
+            Progress::Event => {
+                scan.rows_in_event = match scan.pipeline.current() {
+                    Some(Event::Message(m))
+                        if filtered && !scan.keep.matches(m.id, &m.meta, &m.header) =>
+                    {
+                        0
+                    }
+                    Some(ev) => T::rows(ev, state),
+                    None => 0,
+                };
+                scan.row = 0;
+            }
+            Progress::End => {
+                if T::final_rows(scan.pipeline.stats()) > 0 {
+                    scan.final_row = Some(0);
+                } else {
+                    scan.eof = true;
+                }
+                break;
+            }
         }
     }
+    Ok(())
 }
 
 // SAFETY: as for `PipelineTab`: `PipelineCursor` is `#[repr(C)]` with
@@ -354,7 +402,7 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
             check_capture_path(Path::new(&path))
                 .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
             let mut pipeline_options = T::pipeline_options(&self.state.options);
-            if let Some(l) = self.lookup(&path, &plan, &pipeline_options) {
+            if let Some(l) = self.lookup(&path, &plan, &pipeline_options)? {
                 if let Some(hit) = l.hits.first() {
                     self.state.row_number = hit.row_number;
                 }
@@ -373,9 +421,12 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
                     eof: false,
                     keep: plan.filter,
                     max_id: plan.max_id,
+                    // SAFETY: `db` is the connection running this statement (see
+                    // `PipelineTab::db`); the scan lives within the statement.
+                    probe: unsafe { Probe::new(self.db) },
                 });
                 // Position on the first row: this moves past row 0 of "no event".
-                advance_scan::<T>(&mut scan, &mut self.state);
+                advance_scan::<T>(&mut scan, &mut self.state)?;
                 self.state.row_number += 1;
                 self.rows = Some(Rows::Scan(scan));
             }
