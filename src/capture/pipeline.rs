@@ -281,6 +281,19 @@ impl<S: FrameSource> Pipeline<S> {
         self.layers.next_id > max_id && !queued.into_iter().any(|e| matches!(e, Event::Message(_)))
     }
 
+    /// Has the file been read past frame `max_frame`, with no message of it or before
+    /// it still queued? Every event is given the frame whose processing produced it
+    /// (for TCP, the segment that let the message be read; at the end of the capture,
+    /// the last frame), so then no later message has such a frame: a scan for
+    /// `frame <= max_frame` may stop.
+    pub fn read_past_frame(&self, max_frame: u64) -> bool {
+        let queued = self.layers.pending.iter().skip(usize::from(self.lent));
+        self.layers.last_frame > max_frame
+            && !queued
+                .into_iter()
+                .any(|e| matches!(e, Event::Message(m) if m.meta.frame <= max_frame))
+    }
+
     pub fn stats(&self) -> &PipelineStats {
         &self.layers.stats
     }

@@ -1220,3 +1220,37 @@ fn a_refused_nano_connection_shows_in_the_connection_events() {
     );
     assert_eq!(events.len(), 2, "{events:?}");
 }
+
+/// What a scan's early end on `frame <=` relies on: once the pipeline says it has read
+/// past a frame, no message still to come has that frame or an earlier one (a message's
+/// frame is the one that let it be read, whatever the reordering and holes).
+#[test]
+fn once_read_past_a_frame_no_later_message_has_it() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for name in ["tcp_realistic.pcapng", "sample.pcapng", "mixed_live.pcapng"] {
+        let path = dir.join(name);
+        let mut p = Pipeline::open(&path).unwrap();
+        let mut last = 0;
+        while let Some(ev) = p.next_event() {
+            if let Event::Message(m) = ev {
+                last = m.meta.frame;
+            }
+        }
+        for bound in [1, last / 4, last / 2] {
+            let mut p = Pipeline::open(&path).unwrap();
+            let (mut past, mut after) = (false, 0);
+            while p.advance() {
+                if let (true, Some(Event::Message(m))) = (past, p.current()) {
+                    assert!(
+                        m.meta.frame > bound,
+                        "{name}: frame {} after {bound}",
+                        m.meta.frame
+                    );
+                    after += 1;
+                }
+                past = past || p.read_past_frame(bound);
+            }
+            assert!(past && after > 0, "{name}: never read past frame {bound}");
+        }
+    }
+}

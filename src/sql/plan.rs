@@ -194,6 +194,10 @@ pub struct Plan {
     /// No row is past this message id, and every row comes from a message: the scan
     /// may stop once every message up to it was yielded.
     pub max_id: Option<u64>,
+    /// No row is past this frame, and every row comes from a message: the scan may stop
+    /// once the file is read past it (a message's frame is that of the segment that let
+    /// it be read, so frames never decrease in scan order).
+    pub max_frame: Option<u64>,
 }
 
 fn value_of(v: SqlValue) -> Value<'static> {
@@ -214,6 +218,7 @@ pub fn read<T: TableDef>(idx_str: Option<&str>, args: &Filters<'_>, first: usize
         key: None,
         filter: MessageFilter::ALL,
         max_id: None,
+        max_frame: None,
     };
     let terms = idx_str
         .unwrap_or_default()
@@ -248,6 +253,9 @@ pub fn read<T: TableDef>(idx_str: Option<&str>, args: &Filters<'_>, first: usize
     }
     if messages.only_messages && plan.filter.ids.1 < u64::MAX {
         plan.max_id = Some(plan.filter.ids.1);
+    }
+    if messages.only_messages && plan.filter.frames.1 < u64::MAX {
+        plan.max_frame = Some(plan.filter.frames.1);
     }
     plan
 }

@@ -114,6 +114,8 @@ struct Scan {
     keep: MessageFilter,
     /// See `plan::Plan::max_id`.
     max_id: Option<u64>,
+    /// See `plan::Plan::max_frame`.
+    max_frame: Option<u64>,
     /// Checks for an interrupt while the scan reads on without a row to return.
     probe: Option<Probe>,
 }
@@ -327,10 +329,9 @@ fn advance_scan<T: TableDef>(scan: &mut Scan, state: &mut ScanState) -> Result<(
     let filtered = !scan.keep.is_all();
     let mut rowless = 0u64;
     while scan.row >= scan.rows_in_event {
-        if scan
-            .max_id
-            .is_some_and(|max| scan.pipeline.yielded_messages_through(max))
-        {
+        let ids_done = |max| scan.pipeline.yielded_messages_through(max);
+        let frames_done = |max| scan.pipeline.read_past_frame(max);
+        if scan.max_id.is_some_and(ids_done) || scan.max_frame.is_some_and(frames_done) {
             scan.eof = true;
             break;
         }
@@ -421,6 +422,7 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
                     eof: false,
                     keep: plan.filter,
                     max_id: plan.max_id,
+                    max_frame: plan.max_frame,
                     // SAFETY: `db` is the connection running this statement (see
                     // `PipelineTab::db`); the scan lives within the statement.
                     probe: unsafe { Probe::new(self.db) },

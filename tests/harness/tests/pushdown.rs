@@ -158,13 +158,20 @@ fn message_filters_pushed_or_not_give_the_same_rows() {
 }
 
 #[test]
-fn message_ids_only_grow_in_scan_order() {
-    // What the early end of an `id <=` scan relies on.
+fn message_ids_only_grow_in_scan_order_and_frames_never_decrease() {
+    // What the early end of an `id <=` or `frame <=` scan relies on: ids number the
+    // messages in the order they could be read, and a message's frame is the one
+    // that let it be read.
     let conn = connect();
     for f in captures() {
         let sql = format!(
             "SELECT count(*) FROM (SELECT id, lag(id) OVER () AS before FROM nano_packets({f})) \
              WHERE id <= before"
+        );
+        assert_eq!(int(&conn, &sql), 0, "{f}");
+        let sql = format!(
+            "SELECT count(*) FROM (SELECT frame, lag(frame) OVER () AS before \
+             FROM nano_packets({f})) WHERE frame < before"
         );
         assert_eq!(int(&conn, &sql), 0, "{f}");
         for table in ["nano_votes", "nano_vote_hashes", "nano_keepalive_peers"] {
