@@ -43,6 +43,10 @@ pub struct CaptureOptions {
     pub verify_signatures: bool,
     /// libpcap's kernel buffer for live capture.
     pub buffer_megabytes: u32,
+    /// Live capture puts the interface in promiscuous mode: frames not addressed to
+    /// this host (a mirror port, a hub) are captured too. Off: a node's own traffic
+    /// needs no such mode.
+    pub promiscuous: bool,
 }
 
 /// The `web` section (nanocap-serve).
@@ -80,6 +84,7 @@ impl Default for CaptureOptions {
             connection_details: true,
             verify_signatures: true,
             buffer_megabytes: 64,
+            promiscuous: false,
         }
     }
 }

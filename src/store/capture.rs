@@ -146,7 +146,7 @@ pub fn start(req: StartRequest) -> Result<Started, String> {
             device: Some(device.clone()),
             filter: filter.clone(),
             buffer_megabytes: o.buffer_megabytes,
-            promiscuous: false,
+            promiscuous: o.promiscuous,
         },
     )?;
     let (link_type, link_name) = {

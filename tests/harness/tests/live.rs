@@ -582,3 +582,96 @@ fn a_normal_exit_flushes_and_sigkill_keeps_what_was_committed() {
         1
     );
 }
+
+/// Whether loopback is in promiscuous mode now (IFF_PROMISC in its flags).
+fn lo_promiscuous() -> bool {
+    let flags = std::fs::read_to_string("/sys/class/net/lo/flags").unwrap();
+    let flags = u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).unwrap();
+    flags & 0x100 != 0
+}
+
+#[test]
+fn promiscuous_mode_only_when_asked() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = TempDir::new("live-promiscuous");
+    assert!(!lo_promiscuous(), "lo is promiscuous before the test");
+    for (n, options, promiscuous) in [
+        (0, None, false),
+        (1, Some(r#"{"promiscuous": true}"#), true),
+    ] {
+        let conn = connect_file(&dir.path().join(format!("p{n}.db")));
+        if start(&conn, "", options).is_none() {
+            return;
+        }
+        assert_eq!(lo_promiscuous(), promiscuous, "{options:?}");
+        let summary = json(&conn, "SELECT nano_capture_stop()");
+        assert_eq!(summary["end_reason"], "stopped", "{summary}");
+    }
+    // Stopping leaves the interface as it was.
+    assert!(!lo_promiscuous());
+}
+
+/// Without the right to capture, starting says what to do. Run as an unprivileged
+/// user for real: as root, the test starts Debian's sqlite3 shell as `nobody`; as
+/// anyone else, its own connection is already unprivileged.
+#[test]
+fn capturing_without_permission_says_what_to_do() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = TempDir::new("live-permission");
+    let expected = "nano_capture_start: permission denied capturing on lo";
+    let advice = "run as root, or grant the capture capability";
+    // SAFETY: geteuid(2) has no preconditions.
+    if unsafe { geteuid() } != 0 {
+        let conn = connect_file(&dir.path().join("p.db"));
+        let e = err(&conn, "SELECT nano_capture_start('lo')");
+        assert!(e.starts_with(expected) && e.contains(advice), "{e}");
+        return;
+    }
+    if std::process::Command::new("sqlite3")
+        .arg("-version")
+        .output()
+        .is_err()
+    {
+        return skip("no sqlite3 shell");
+    }
+    // Everything `nobody` needs, where it can read and write: the directory, the
+    // database it creates and a copy of the extension.
+    let open = |p: &std::path::Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    open(dir.path(), 0o777);
+    let ext = dir.path().join("libnanocap.so");
+    std::fs::copy(extension_path().with_extension("so"), &ext).unwrap();
+    open(&ext, 0o755);
+    let db = dir.path().join("p.db");
+    let out = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg(format!(".load {}", ext.display()))
+        .arg("SELECT nano_capture_start('lo')")
+        .env("HOME", dir.path())
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .expect("sqlite3 runs as nobody");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(expected) && stderr.contains(advice),
+        "stdout: {} stderr: {stderr}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // The failed start left no run open in the database, if it got that far.
+    let conn = connect_file(&db);
+    let has_runs = "SELECT count(*) FROM sqlite_schema WHERE name = 'runs'";
+    if count(&conn, has_runs) == 1 {
+        assert_eq!(
+            count(&conn, "SELECT count(*) FROM runs WHERE ended IS NULL"),
+            0
+        );
+    }
+}
+
+extern "C" {
+    fn geteuid() -> u32;
+}
