@@ -210,3 +210,13 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The capture file a generator writes (`nanocap::synth::bench`, `synth::hostile`…):
+/// `generate(path, |w| nanocap::synth::hostile::cut_off_headers(1000, w))`.
+pub fn generate<T>(
+    path: &std::path::Path,
+    write: impl FnOnce(std::io::BufWriter<std::fs::File>) -> std::io::Result<T>,
+) {
+    let file = std::fs::File::create(path).expect("create capture file");
+    write(std::io::BufWriter::new(file)).expect("write capture file");
+}

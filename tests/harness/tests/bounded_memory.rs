@@ -89,8 +89,9 @@ fn one_byte_segments_behind_holes_stay_within_the_tcp_budget() {
     let small = dir.path().join("small.pcap");
     let hostile = dir.path().join("one_byte_holes.pcap");
     for (path, segments) in [(&small, 100u32), (&hostile, 45_000)] {
-        let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-        nanocap::synth::hostile::one_byte_holes(100, segments, file).unwrap();
+        generate(path, |w| {
+            nanocap::synth::hostile::one_byte_holes(100, segments, w)
+        });
     }
     let sql = "SELECT count(*) FROM nano_anomalies(?)";
     let within_1_gib = peak_rss_kib_within(&hostile, sql, Some(1024));

@@ -87,12 +87,12 @@ fn ctrl_c_in_the_sqlite3_shell_stops_a_scan_that_yields_no_rows() {
     let dir = TempDir::new("shell-interrupt-scan");
     // Two million one-byte segments and not one message: several seconds of reading.
     let capture = dir.path().join("no_messages.pcap");
-    let file = std::io::BufWriter::new(std::fs::File::create(&capture).unwrap());
-    nanocap::synth::hostile::one_byte_holes(100, 20_000, file).unwrap();
+    generate(&capture, |w| {
+        nanocap::synth::hostile::one_byte_holes(100, 20_000, w)
+    });
     // And a filter nothing matches, over Nano traffic.
     let bench = dir.path().join("bench.pcapng");
-    let file = std::io::BufWriter::new(std::fs::File::create(&bench).unwrap());
-    nanocap::synth::bench(2_000_000, 5, file).unwrap();
+    generate(&bench, |w| nanocap::synth::bench(2_000_000, 5, w));
     let db = dir.path().join("shell.db");
     for sql in [
         format!("SELECT count(*) FROM nano_packets({});", lit(&capture)),

@@ -20,17 +20,6 @@ fn counts(conn: &rusqlite::Connection, sql: &str) -> BTreeMap<String, i64> {
         .collect()
 }
 
-fn write(
-    path: &Path,
-    f: impl FnOnce(
-        std::io::BufWriter<std::fs::File>,
-    ) -> std::io::Result<std::io::BufWriter<std::fs::File>>,
-) {
-    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    use std::io::Write;
-    f(file).unwrap().flush().unwrap();
-}
-
 /// Anomalies that `nano_stats` counts must be the ones `nano_anomalies` lists (the
 /// captures here hold no malformed message, which only the latter lists).
 fn assert_stats_agree(conn: &rusqlite::Connection, path: &Path) {
@@ -49,7 +38,7 @@ fn assert_stats_agree(conn: &rusqlite::Connection, path: &Path) {
 fn two_hundred_thousand_cut_off_connections_are_all_reported() {
     let dir = TempDir::new("cut_off");
     let path = dir.path().join("cut_off.pcap");
-    write(&path, |w| {
+    generate(&path, |w| {
         nanocap::synth::hostile::cut_off_headers(200_000, w)
     });
     let conn = connect();
@@ -94,7 +83,7 @@ fn two_hundred_thousand_cut_off_connections_are_all_reported() {
 fn a_thousand_holes_in_connections_without_a_whole_message_are_all_reported() {
     let dir = TempDir::new("holes");
     let path = dir.path().join("holes.pcap");
-    write(&path, |w| {
+    generate(&path, |w| {
         nanocap::synth::hostile::holes_without_messages(1_000, w)
     });
     let conn = connect();
