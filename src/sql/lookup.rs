@@ -91,9 +91,14 @@ enum Built {
 /// Which index: table name, column, and the `details` option (it changes the rows).
 type IndexId = (&'static str, usize, bool);
 
+/// Events per chunk of a decoded file (about 6 MB).
+const CHUNK: usize = 1 << 14;
+
 /// Every event of one file, in pipeline order, and the indexes built on them.
 pub struct Decoded {
-    pub events: Vec<Event>,
+    /// In chunks of `CHUNK` events: one vector of them all would double its allocation
+    /// as it grows, holding up to three times the limit for a moment while it copies.
+    chunks: Vec<Vec<Event>>,
     /// Estimated bytes of the events, and of the indexes built so far.
     bytes: usize,
     index_bytes: AtomicUsize,
@@ -133,16 +138,16 @@ impl Default for Cache {
     }
 }
 
-/// Rough heap and inline size of an event once decoded: a payload takes about as
-/// many bytes as its wire form (hashes, keys, signatures kept as arrays).
-fn event_bytes(ev: &Event) -> usize {
-    std::mem::size_of::<Event>()
-        + match ev {
-            Event::Message(m) => m.size + 64,
-            Event::StreamItem(_) => 256,
-            Event::Connection(c) => c.detail.as_ref().map_or(0, String::len),
-            Event::Anomaly(a) => a.detail.len(),
-        }
+/// Rough heap size of an event once decoded, besides its own size: a payload
+/// takes about as many bytes as its wire form (hashes, keys, signatures kept as
+/// arrays).
+fn event_heap_bytes(ev: &Event) -> usize {
+    match ev {
+        Event::Message(m) => m.size + 64,
+        Event::StreamItem(_) => 256,
+        Event::Connection(c) => c.detail.as_ref().map_or(0, String::len),
+        Event::Anomaly(a) => a.detail.len(),
+    }
 }
 
 impl Cache {
@@ -236,7 +241,7 @@ fn build(
         return Ok(None);
     };
     let mut pipeline = Pipeline::from_source(source, options);
-    let mut events = Vec::new();
+    let mut chunks: Vec<Vec<Event>> = Vec::new();
     let mut bytes = 0usize;
     loop {
         let ev = match pipeline.poll_within(WORK_BETWEEN_CHECKS) {
@@ -252,18 +257,27 @@ fn build(
                 continue;
             }
         };
-        bytes += event_bytes(&ev);
+        bytes += std::mem::size_of::<Event>() + event_heap_bytes(&ev);
         if bytes > budget {
             return Ok(None);
         }
-        events.push(ev);
-        if events.len() as u64 % WORK_BETWEEN_CHECKS == 0 && interrupted() {
+        if chunks.last().is_none_or(|c| c.len() == CHUNK) {
+            chunks.push(Vec::new());
+        }
+        let Some(chunk) = chunks.last_mut() else {
+            continue;
+        };
+        // A chunk grows by doubling, as any vector: its copies stay within a chunk.
+        chunk.push(ev);
+        if chunk.len() as u64 % WORK_BETWEEN_CHECKS == 0 && interrupted() {
             return Err(Interrupted);
         }
     }
-    events.shrink_to_fit();
+    if let Some(last) = chunks.last_mut() {
+        last.shrink_to_fit();
+    }
     Ok(Some(Decoded {
-        events,
+        chunks,
         bytes,
         index_bytes: AtomicUsize::new(0),
         indexes: Mutex::new(HashMap::new()),
@@ -335,7 +349,7 @@ impl Decoded {
             row_number: 0,
             options,
         };
-        for (i, ev) in self.events.iter().enumerate() {
+        for (i, ev) in self.events().enumerate() {
             for row in 0..T::rows(ev, &state) {
                 state.row_number += 1;
                 let hit = Hit {
@@ -404,13 +418,63 @@ impl Decoded {
     }
 
     pub fn event(&self, hit: &Hit) -> Option<&Event> {
-        self.events.get(hit.event as usize)
+        let i = hit.event as usize;
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+
+    /// Every event, in pipeline order.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.chunks.iter().flatten()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file decoded in several chunks: every event is found where the scan order
+    /// puts it.
+    #[cfg(feature = "synth")]
+    #[test]
+    fn a_decoded_file_in_chunks_keeps_every_event_in_order() {
+        let path = std::env::temp_dir().join(format!("nanocap-chunks-{}.pcap", std::process::id()));
+        let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        crate::synth::bench(3 * CHUNK as u64, 3, file).unwrap();
+        let built = build(&path, PipelineOptions::default(), usize::MAX, &|| false);
+        let ids = |ev: &Event| match ev {
+            Event::Message(m) => Some(m.id),
+            _ => None,
+        };
+        let mut scan = Pipeline::open(&path).unwrap();
+        let mut whole = Vec::new();
+        while let Some(ev) = scan.next_event() {
+            whole.extend(ids(&ev));
+        }
+        std::fs::remove_file(&path).unwrap();
+        let decoded = built.unwrap().expect("fits");
+        assert!(decoded.chunks.len() >= 3);
+        let in_order: Vec<u64> = decoded.events().filter_map(ids).collect();
+        assert_eq!(in_order, whole);
+        let n = decoded.events().count();
+        let by_hit: Vec<u64> = (0..n as u32)
+            .filter_map(|event| {
+                let hit = Hit {
+                    event,
+                    row: 0,
+                    row_number: 0,
+                };
+                decoded.event(&hit).and_then(ids)
+            })
+            .collect();
+        assert_eq!(by_hit, whole);
+        assert!(decoded
+            .event(&Hit {
+                event: n as u32,
+                row: 0,
+                row_number: 0
+            })
+            .is_none());
+    }
 
     /// Decoding a file for a join asks whether to stop every few thousand frames,
     /// events or not: a file of two messages and then only datagrams that are not Nano
@@ -437,10 +501,7 @@ mod tests {
         let built = build(&path, PipelineOptions::default(), usize::MAX, &go_on);
         std::fs::remove_file(&path).unwrap();
         let decoded = built.unwrap().expect("fits");
-        let messages = decoded
-            .events
-            .iter()
-            .filter(|e| matches!(e, Event::Message(_)));
+        let messages = decoded.events().filter(|e| matches!(e, Event::Message(_)));
         assert_eq!(messages.count(), 2);
         // 50,002 frames, asked about every 4,096 of them.
         assert_eq!(asked.get(), 50_002 / WORK_BETWEEN_CHECKS);
