@@ -323,7 +323,8 @@ impl<S: FrameSource> Pipeline<S> {
     fn finish_next_connection(&mut self) -> bool {
         let l = &mut self.layers;
         let before = l.pending.len();
-        let more = l.tcp.finish_next(&mut l.next_id, &mut l.pending);
+        let at = (l.last_frame, l.last_time);
+        let more = l.tcp.finish_next(at, &mut l.next_id, &mut l.pending);
         l.cookies.on_events(l.pending.range_mut(before..));
         more
     }

@@ -1254,3 +1254,43 @@ fn once_read_past_a_frame_no_later_message_has_it() {
         }
     }
 }
+
+/// A TCP message behind a hole that only the end of the capture gives up is read at
+/// the end: it takes the capture's last record as its frame, not the last TCP segment
+/// (later UDP records were read before it), so frames never decrease in id order.
+#[test]
+fn messages_read_at_the_end_take_the_last_record_of_the_capture() {
+    let tcp = |seq: u32, syn: bool, payload: &[u8]| {
+        let mut v = Vec::new();
+        let b = PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .tcp(51000, 7075, seq, 1000);
+        let b = if syn { b.syn() } else { b };
+        b.write(&mut v, payload).unwrap();
+        v
+    };
+    let two = [TELEMETRY_REQ, TELEMETRY_REQ].concat();
+    let udp = eth_udp([10, 0, 0, 3], [10, 0, 0, 2], 7075, 7075, &TELEMETRY_REQ);
+    let recs = vec![
+        (100, 1, tcp(0, true, &[])),
+        // Bytes 1..9 never captured: the two messages wait behind the hole.
+        (100, 2, tcp(9, false, &two)),
+        (100, 3, udp.clone()),
+        (100, 4, udp),
+    ];
+    let f = write_pcap(Endianness::Little, TsResolution::MicroSecond, 1, &recs);
+    let mut p = Pipeline::open(f.path()).unwrap();
+    let frames: Vec<(Transport, u64)> = all_events(&mut p)
+        .iter()
+        .filter_map(|e| match e {
+            Event::Message(m) => Some((m.meta.transport, m.meta.frame)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(&frames[..2], &[(Transport::Udp, 3), (Transport::Udp, 4)]);
+    assert!(frames.len() > 2, "{frames:?}");
+    assert!(
+        frames[2..].iter().all(|&f| f == (Transport::Tcp, 4)),
+        "{frames:?}"
+    );
+}

@@ -384,9 +384,6 @@ pub struct ConnectionTable {
     listening: ListeningPorts,
     next_serial: u64,
     last_sweep: Option<i64>,
-    /// Frame and time of the last segment, for events at the end of the capture.
-    last_frame: u64,
-    last_time: i64,
     /// At the end of the capture: the connections still to end, newest first.
     finishing: Option<Vec<Key>>,
 }
@@ -400,8 +397,6 @@ impl ConnectionTable {
             listening: ListeningPorts::default(),
             next_serial: 0,
             last_sweep: None,
-            last_frame: 0,
-            last_time: 0,
             finishing: None,
         }
     }
@@ -412,8 +407,6 @@ impl ConnectionTable {
         next_id: &mut u64,
         out: &mut VecDeque<Event>,
     ) {
-        self.last_frame = seg.frame;
-        self.last_time = seg.time_usec;
         self.sweep_idle(seg, next_id, out);
         let src = (seg.src_ip, seg.src_port);
         let dst = (seg.dst_ip, seg.dst_port);
@@ -617,8 +610,15 @@ impl ConnectionTable {
     /// End of capture: ends the oldest connection still tracked and returns true, or
     /// returns false when none is left. One at a time, so that what ending each one
     /// releases (every hole it still held becomes a gap event) is consumed before the
-    /// next: ending them all at once could queue millions of events.
-    pub fn finish_next(&mut self, next_id: &mut u64, out: &mut VecDeque<Event>) -> bool {
+    /// next: ending them all at once could queue millions of events. What it releases
+    /// is placed at `at` (frame, time): the capture's last record, which may be later
+    /// than the last TCP segment.
+    pub fn finish_next(
+        &mut self,
+        at: (u64, i64),
+        next_id: &mut u64,
+        out: &mut VecDeque<Event>,
+    ) -> bool {
         let map = &self.map;
         let order = self.finishing.get_or_insert_with(|| {
             let mut all: Vec<(u64, Key)> = map.iter().map(|(k, c)| (c.serial, *k)).collect();
@@ -629,7 +629,7 @@ impl ConnectionTable {
         let Some(key) = order.pop() else {
             return false;
         };
-        let (frame, time) = (self.last_frame, self.last_time);
+        let (frame, time) = at;
         let mut sink = Sink::new(
             frame,
             time,

@@ -186,7 +186,13 @@ impl TcpTracker {
     /// End of capture, one connection at a time: reports what the oldest connection
     /// left (open, unfinished streams, holes) and returns true, or returns false when
     /// every connection has been ended. The caller consumes the events in between.
-    pub fn finish_next(&mut self, next_id: &mut u64, out: &mut VecDeque<Event>) -> bool {
-        self.table.finish_next(next_id, out)
+    /// `at` is the frame and time of the capture's last record, where the events go.
+    pub fn finish_next(
+        &mut self,
+        at: (u64, i64),
+        next_id: &mut u64,
+        out: &mut VecDeque<Event>,
+    ) -> bool {
+        self.table.finish_next(at, next_id, out)
     }
 }

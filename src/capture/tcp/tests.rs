@@ -175,6 +175,11 @@ struct Harness {
     seq: [u32; 2],
 }
 
+/// The capture time the harness gives frame `n`: a millisecond apart.
+fn time_of(frame: u64) -> i64 {
+    1_700_000_000_000_000 + frame as i64 * 1000
+}
+
 impl Harness {
     fn new() -> Self {
         Self::with_limits(TcpLimits::default())
@@ -199,7 +204,7 @@ impl Harness {
         self.frame += 1;
         let seg = TcpSegment {
             frame: self.frame,
-            time_usec: 1_700_000_000_000_000 + self.frame as i64 * 1000,
+            time_usec: time_of(self.frame),
             ipv: 4,
             src_ip: self.ends[d].0,
             src_port: self.ends[d].1,
@@ -251,7 +256,11 @@ impl Harness {
     }
 
     fn finish(&mut self) {
-        while self.tracker.finish_next(&mut self.next_id, &mut self.out) {}
+        let at = (self.frame, time_of(self.frame));
+        while self
+            .tracker
+            .finish_next(at, &mut self.next_id, &mut self.out)
+        {}
     }
 
     fn events(&mut self) -> Vec<Event> {
