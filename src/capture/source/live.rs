@@ -12,11 +12,19 @@ use std::net::IpAddr;
 use std::os::unix::io::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// libpcap's read timeout: how long a read waits before answering `Idle`, and (not in
 /// immediate mode) how long the kernel holds a block of frames before handing it over
 /// however full it is: frames reach the database at most this much later.
 pub const READ_TIMEOUT_MS: i32 = 100;
+/// After a stop request, reading goes on until nothing is waiting and this long has
+/// passed: the kernel hands over a block that is not full only when its timeout
+/// (`READ_TIMEOUT_MS`) expires, so frames captured just before the stop are still
+/// in a block nobody can read yet.
+const STOP_DRAIN: Duration = Duration::from_millis(2 * READ_TIMEOUT_MS as u64);
+/// The drain ends after this long even if frames keep coming.
+const STOP_DRAIN_MAX: Duration = Duration::from_secs(1);
 /// Whole frames: Nano messages never exceed this, and TCP reassembly needs every byte.
 pub const SNAPLEN: i32 = 65535;
 
@@ -210,6 +218,8 @@ pub struct LiveSource {
     frames: u64,
     last_time: i64,
     stop: Arc<AtomicBool>,
+    /// When the stop request was seen (the drain started).
+    stopping: Option<Instant>,
     done: bool,
 }
 
@@ -260,6 +270,7 @@ impl LiveSource {
             frames: 0,
             last_time: 0,
             stop: Arc::new(AtomicBool::new(false)),
+            stopping: None,
             done: false,
         })
     }
@@ -307,8 +318,11 @@ impl FrameSource for LiveSource {
             return ReadOutcome::End;
         }
         if self.stop.load(Ordering::Acquire) {
-            self.done = true;
-            return ReadOutcome::End;
+            let since = *self.stopping.get_or_insert_with(Instant::now);
+            if since.elapsed() >= STOP_DRAIN_MAX {
+                self.done = true;
+                return ReadOutcome::End;
+            }
         }
         let mut waited = false;
         let result = loop {
@@ -340,7 +354,17 @@ impl FrameSource for LiveSource {
                 });
                 ReadOutcome::Frame
             }
-            Err(::pcap::Error::TimeoutExpired) => ReadOutcome::Idle,
+            Err(::pcap::Error::TimeoutExpired) => {
+                if self
+                    .stopping
+                    .is_some_and(|since| since.elapsed() >= STOP_DRAIN)
+                {
+                    // Stopped, every block handed over and read.
+                    self.done = true;
+                    return ReadOutcome::End;
+                }
+                ReadOutcome::Idle
+            }
             Err(e) => {
                 self.done = true;
                 ReadOutcome::Anomaly {
@@ -483,7 +507,19 @@ mod tests {
         assert!(idles >= 1, "an idle interface answers Idle");
         let stats = src.stats().unwrap();
         assert!(stats.received >= 1, "{stats:?}");
+        // A stop drains what the kernel still holds, then ends.
         src.stop_handle().store(true, Ordering::Release);
+        let stopped = std::time::Instant::now();
+        loop {
+            match src.next(&mut |_| {}) {
+                ReadOutcome::End => break,
+                ReadOutcome::Idle | ReadOutcome::Frame => {
+                    assert!(stopped.elapsed() < STOP_DRAIN_MAX * 2, "the drain ends");
+                }
+                o => panic!("{o:?}"),
+            }
+        }
+        assert!(stopped.elapsed() >= STOP_DRAIN);
         assert!(matches!(src.next(&mut |_| {}), ReadOutcome::End));
     }
 
