@@ -88,6 +88,17 @@ fn anomalies(events: &[Event]) -> Vec<(&'static str, u64, i64)> {
         .collect()
 }
 
+/// A segment from 10.0.0.1:51000 to 10.0.0.2:7075 at `seq`, a SYN or not.
+fn eth_tcp_seg(seq: u32, syn: bool, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    let b = PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+        .tcp(51000, 7075, seq, 1000);
+    let b = if syn { b.syn() } else { b };
+    b.write(&mut v, payload).unwrap();
+    v
+}
+
 fn eth_tcp(payload: &[u8]) -> Vec<u8> {
     let mut v = Vec::new();
     PacketBuilder::ethernet2([1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2])
@@ -736,15 +747,7 @@ fn a_source_that_goes_idle_is_waited_through_by_advance() {
 
 #[test]
 fn finish_ends_a_live_source_and_flushes_tcp_state() {
-    let tcp = |syn: bool, seq: u32, payload: &[u8]| {
-        let mut v = Vec::new();
-        let b = PacketBuilder::ethernet2([1; 6], [2; 6])
-            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
-            .tcp(51000, 7075, seq, 1000);
-        let b = if syn { b.syn() } else { b };
-        b.write(&mut v, payload).unwrap();
-        v
-    };
+    let tcp = |syn: bool, seq: u32, payload: &[u8]| eth_tcp_seg(seq, syn, payload);
     let script = vec![
         Step::Frame(tcp(true, 0, &[])),
         Step::Idle,
@@ -1260,15 +1263,7 @@ fn once_read_past_a_frame_no_later_message_has_it() {
 /// (later UDP records were read before it), so frames never decrease in id order.
 #[test]
 fn messages_read_at_the_end_take_the_last_record_of_the_capture() {
-    let tcp = |seq: u32, syn: bool, payload: &[u8]| {
-        let mut v = Vec::new();
-        let b = PacketBuilder::ethernet2([1; 6], [2; 6])
-            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
-            .tcp(51000, 7075, seq, 1000);
-        let b = if syn { b.syn() } else { b };
-        b.write(&mut v, payload).unwrap();
-        v
-    };
+    let tcp = eth_tcp_seg;
     let two = [TELEMETRY_REQ, TELEMETRY_REQ].concat();
     let udp = eth_udp([10, 0, 0, 3], [10, 0, 0, 2], 7075, 7075, &TELEMETRY_REQ);
     let recs = vec![

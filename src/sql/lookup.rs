@@ -138,16 +138,16 @@ impl Default for Cache {
     }
 }
 
-/// Rough heap size of an event once decoded, besides its own size: a payload
-/// takes about as many bytes as its wire form (hashes, keys, signatures kept as
-/// arrays).
-fn event_heap_bytes(ev: &Event) -> usize {
-    match ev {
-        Event::Message(m) => m.size + 64,
-        Event::StreamItem(_) => 256,
-        Event::Connection(c) => c.detail.as_ref().map_or(0, String::len),
-        Event::Anomaly(a) => a.detail.len(),
-    }
+/// Rough heap and inline size of an event once decoded: a payload takes about as
+/// many bytes as its wire form (hashes, keys, signatures kept as arrays).
+fn event_bytes(ev: &Event) -> usize {
+    std::mem::size_of::<Event>()
+        + match ev {
+            Event::Message(m) => m.size + 64,
+            Event::StreamItem(_) => 256,
+            Event::Connection(c) => c.detail.as_ref().map_or(0, String::len),
+            Event::Anomaly(a) => a.detail.len(),
+        }
 }
 
 impl Cache {
@@ -182,9 +182,8 @@ impl Cache {
 
     /// The decoded file for `key`, decoding it now if no cursor holds it; `None` when
     /// it is over the limit (together with what the other held files take).
-    /// The decoded file, decoding it now if no one holds it; `None` when it does not
-    /// fit the limit. `interrupted` is asked every `WORK_BETWEEN_CHECKS` frames or
-    /// events while decoding; `Err(Interrupted)` when it said yes.
+    /// `interrupted` is asked every `WORK_BETWEEN_CHECKS` frames or events while
+    /// decoding; `Err(Interrupted)` when it said yes.
     pub fn decoded(
         &self,
         key: &FileKey,
@@ -257,7 +256,7 @@ fn build(
                 continue;
             }
         };
-        bytes += std::mem::size_of::<Event>() + event_heap_bytes(&ev);
+        bytes += event_bytes(&ev);
         if bytes > budget {
             return Ok(None);
         }

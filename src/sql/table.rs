@@ -259,6 +259,24 @@ impl<T: TableDef> PipelineCursor<'_, T> {
         Ok(())
     }
 
+    /// Checks for an interrupt of the statement this cursor serves.
+    fn probe(&self) -> Option<Probe> {
+        // SAFETY: `db` is the connection running this statement (see
+        // `PipelineTab::db`); a probe lives no longer than the cursor's scan.
+        unsafe { Probe::new(self.db) }
+    }
+
+    /// Decodes the whole file for lookups, checking for interrupts as a scan does.
+    fn decode(
+        &self,
+        key: &FileKey,
+        options: &PipelineOptions,
+    ) -> std::result::Result<Option<Arc<Decoded>>, Interrupted> {
+        let probe = self.probe();
+        let interrupted = || probe.as_ref().is_some_and(Probe::interrupted);
+        self.cache.decoded(key, options.clone(), &interrupted)
+    }
+
     /// Serves this filter from the decoded file when it has a key and is not the
     /// cursor's first with one; `Ok(None)` to scan. Decoding the file checks for
     /// interrupts, as a scan does.
@@ -280,14 +298,10 @@ impl<T: TableDef> PipelineCursor<'_, T> {
             Some((_, d)) => d.clone(),
             None => {
                 let held = self.cache.held(&key);
-                // SAFETY: `db` is the connection running this statement (see
-                // `PipelineTab::db`); the probe lives only during this call.
-                let probe = unsafe { Probe::new(self.db) };
-                let interrupted = || probe.as_ref().is_some_and(Probe::interrupted);
                 let d = match held {
                     Some(d) => d,
                     None if self.keyed_filters < 2 => return Ok(None),
-                    None => match self.cache.decoded(&key, options.clone(), &interrupted) {
+                    None => match self.decode(&key, options) {
                         Ok(Some(d)) => d,
                         Ok(None) => {
                             self.cache.fallbacks.fetch_add(1, Ordering::Relaxed);
@@ -336,17 +350,14 @@ fn advance_scan<T: TableDef>(scan: &mut Scan, state: &mut ScanState) -> Result<(
             break;
         }
         rowless += 1;
-        let progress = if rowless % WORK_BETWEEN_CHECKS == 0 {
-            Progress::Idle
-        } else {
-            scan.pipeline.poll_within(WORK_BETWEEN_CHECKS)
-        };
+        let progress = scan.pipeline.poll_within(WORK_BETWEEN_CHECKS);
+        // Frames without an event (Idle), or events without a row, now and then.
+        let check = progress == Progress::Idle || rowless % WORK_BETWEEN_CHECKS == 0;
+        if check && scan.probe.as_ref().is_some_and(Probe::interrupted) {
+            return Err(interrupt_error());
+        }
         match progress {
-            Progress::Idle => {
-                if scan.probe.as_ref().is_some_and(Probe::interrupted) {
-                    return Err(interrupt_error());
-                }
-            }
+            Progress::Idle => {}
             Progress::Event => {
                 scan.rows_in_event = match scan.pipeline.current() {
                     Some(Event::Message(m))
@@ -423,9 +434,7 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
                     keep: plan.filter,
                     max_id: plan.max_id,
                     max_frame: plan.max_frame,
-                    // SAFETY: `db` is the connection running this statement (see
-                    // `PipelineTab::db`); the scan lives within the statement.
-                    probe: unsafe { Probe::new(self.db) },
+                    probe: self.probe(),
                 });
                 // Position on the first row: this moves past row 0 of "no event".
                 advance_scan::<T>(&mut scan, &mut self.state)?;

@@ -272,7 +272,7 @@ impl Connection {
             session.piece(d, p, ctx)
         });
         let mut unframed = 0;
-        if before - self.footprint_of(d).min(before) < excess {
+        if before.saturating_sub(self.footprint_of(d)) < excess {
             unframed = self.session.drop_unframed(d, "memory budget exceeded", ctx);
         }
         let read = held - self.reasm[d].held_bytes();
@@ -290,7 +290,7 @@ impl Connection {
         }
         let first = self.session.client().unwrap_or(0);
         self.report_fins([first, 1 - first], ctx);
-        before - self.footprint_of(d).min(before)
+        before.saturating_sub(self.footprint_of(d))
     }
 
     fn report_fin(&mut self, d: usize, ctx: &mut Ctx<'_>) {

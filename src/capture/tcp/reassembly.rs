@@ -168,7 +168,8 @@ impl Reassembler {
     }
 
     /// Feeds one segment. `at.max_held` bounds what the out-of-order bytes cost
-    /// (`held_cost`): beyond it, the oldest hole is given up as lost. Delivered pieces go to `emit` in order.
+    /// (`held_cost`): beyond it, the oldest hole is given up as lost. Delivered pieces
+    /// go to `emit` in order.
     pub fn segment<F: FnMut(Piece<'_>)>(
         &mut self,
         seq: u32,
@@ -489,7 +490,8 @@ impl Reassembler {
     /// Gives up the oldest holes, one at a time, until what is held costs `keep` or
     /// less (`held_cost`).
     pub fn give_up_holes_down_to<F: FnMut(Piece<'_>)>(&mut self, keep: usize, emit: &mut F) {
-        while !self.held.is_empty() && self.held_cost() > keep {
+        // Nothing held costs nothing: the loop ends with the last piece at the latest.
+        while self.held_cost() > keep {
             self.skip_first_hole(emit);
         }
         self.check_fin();

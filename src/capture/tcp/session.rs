@@ -107,7 +107,6 @@ impl Session {
     fn holds_cut_header(&self, d: usize) -> bool {
         let dir = &self.dirs[d];
         dir.reader == Reader::Headers { synced: true }
-            && !dir.buf.bytes().is_empty()
             && header::starts_like_header(dir.buf.bytes())
     }
 

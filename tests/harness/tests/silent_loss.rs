@@ -20,6 +20,10 @@ fn counts(conn: &rusqlite::Connection, sql: &str) -> BTreeMap<String, i64> {
         .collect()
 }
 
+fn map(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
+    pairs.iter().map(|&(k, n)| (k.to_string(), n)).collect()
+}
+
 /// Anomalies that `nano_stats` counts must be the ones `nano_anomalies` lists (the
 /// captures here hold no malformed message, which only the latter lists).
 fn assert_stats_agree(conn: &rusqlite::Connection, path: &Path) {
@@ -55,11 +59,8 @@ fn two_hundred_thousand_cut_off_connections_are_all_reported() {
     // unfinished message.
     let (tracked, batch) = (65_536, 65_536 / 16);
     let evicted = (200_000 - tracked as i64 + batch - 1) / batch * batch;
-    let expected: BTreeMap<String, i64> = [("tcp_evicted", evicted), ("tcp_truncated", 200_000)]
-        .into_iter()
-        .map(|(k, n)| (k.to_string(), n))
-        .collect();
-    assert_eq!(anomalies, expected);
+    let expected = [("tcp_evicted", evicted), ("tcp_truncated", 200_000)];
+    assert_eq!(anomalies, map(&expected));
     let events = counts(
         &conn,
         &format!(
@@ -67,15 +68,12 @@ fn two_hundred_thousand_cut_off_connections_are_all_reported() {
             lit(&path)
         ),
     );
-    let expected: BTreeMap<String, i64> = [
+    let expected = [
         ("evicted", evicted),
         ("open", 200_000),
         ("open at end of capture", 200_000 - evicted),
-    ]
-    .into_iter()
-    .map(|(k, n)| (k.to_string(), n))
-    .collect();
-    assert_eq!(events, expected);
+    ];
+    assert_eq!(events, map(&expected));
     assert_stats_agree(&conn, &path);
 }
 
