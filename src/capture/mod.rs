@@ -26,4 +26,4 @@ mod tests;
 pub use event::*;
 pub use flow::flow_key;
 pub use pipeline::{OpenError, Pipeline, PipelineOptions, PipelineStats, Progress};
-pub use time::format_time_usec;
+pub use time::{format_time_usec, time_usec_ascii};

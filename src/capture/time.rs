@@ -14,19 +14,60 @@ pub fn format_time_usec(usec: i64) -> String {
 
 /// Same as `format_time_usec`, appending to `out` (lets a row builder reuse its buffer).
 pub fn write_time_usec(out: &mut String, usec: i64) {
+    match time_usec_ascii(usec) {
+        // SAFETY: `time_usec_ascii` writes only ASCII digits and separators.
+        Some(t) => out.push_str(unsafe { std::str::from_utf8_unchecked(&t) }),
+        None => {
+            let (y, m, d, sod, micros) = civil_parts(usec);
+            // Writing into a String cannot fail.
+            let _ = write!(
+                out,
+                "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{micros:06}",
+                sod / 3600,
+                (sod / 60) % 60,
+                sod % 60
+            );
+        }
+    }
+}
+
+/// Length of the text of a time in years 0 to 9999.
+pub const TIME_TEXT_LEN: usize = 26;
+
+/// The text of `usec` as ASCII bytes, digit by digit, when its year has four digits
+/// (0 to 9999: every real capture); `None` for the others, which `write_time_usec`
+/// formats the slow way. Time text is on every row of every table, and `core::fmt`
+/// was a tenth of wide queries.
+pub fn time_usec_ascii(usec: i64) -> Option<[u8; TIME_TEXT_LEN]> {
+    let (y, m, d, sod, micros) = civil_parts(usec);
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    let mut t = *b"0000-00-00 00:00:00.000000";
+    let mut put = |at: usize, width: usize, mut v: u64| {
+        for i in (at..at + width).rev() {
+            t[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y as u64);
+    put(5, 2, u64::from(m));
+    put(8, 2, u64::from(d));
+    put(11, 2, (sod / 3600) as u64);
+    put(14, 2, ((sod / 60) % 60) as u64);
+    put(17, 2, (sod % 60) as u64);
+    put(20, 6, micros as u64);
+    Some(t)
+}
+
+/// (year, month, day, second of the day, microseconds) of a capture time.
+fn civil_parts(usec: i64) -> (i64, u32, u32, i64, i64) {
     let secs = usec.div_euclid(1_000_000);
     let micros = usec.rem_euclid(1_000_000);
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    // Writing into a String cannot fail.
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{micros:06}",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60
-    );
+    (y, m, d, sod, micros)
 }
 
 /// Proleptic Gregorian (year, month, day) of a day count from 1970-01-01.
@@ -148,5 +189,32 @@ mod tests {
         let _ = format_time_usec(i64::MAX);
         // i64::MAX µs is about 292277 years after 1970.
         assert!(format_time_usec(i64::MAX).starts_with("294247-01-10 04:00:54.775807"));
+    }
+
+    #[test]
+    fn digit_by_digit_text_agrees_with_formatting_for_four_digit_years() {
+        let slow = |usec: i64| {
+            let (y, m, d, sod, micros) = civil_parts(usec);
+            format!(
+                "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{micros:06}",
+                sod / 3600,
+                (sod / 60) % 60,
+                sod % 60
+            )
+        };
+        // Year 0 to year 9999, in steps that visit every field's digits.
+        let first = -62_167_219_200_000_000; // 0000-01-01 00:00:00
+        let last = 253_402_300_799_999_999; // 9999-12-31 23:59:59.999999
+        let mut usec = first;
+        while usec <= last {
+            let fast = time_usec_ascii(usec).expect("a four-digit year");
+            assert_eq!(std::str::from_utf8(&fast).unwrap(), slow(usec), "{usec}");
+            usec += 7_777_777_777_777;
+        }
+        assert_eq!(format_time_usec(first), "0000-01-01 00:00:00.000000");
+        assert_eq!(format_time_usec(last), "9999-12-31 23:59:59.999999");
+        assert_eq!(time_usec_ascii(first - 1), None);
+        assert_eq!(time_usec_ascii(last + 1), None);
+        assert_eq!(format_time_usec(last + 1), "10000-01-01 00:00:00.000000");
     }
 }

@@ -6,7 +6,7 @@
 //! tree first cost more than all other columns together).
 
 use crate::protocol::*;
-use std::fmt::{Display, Write};
+use std::fmt::Write;
 
 /// Writes one JSON object's members; nested objects and arrays through closures.
 struct Obj<'a> {
@@ -38,6 +38,15 @@ impl<'a> Obj<'a> {
         self
     }
 
+    /// A JSON string of what `v` displays as, written in place; only for displays
+    /// that need no escaping (addresses, hex, decimal digits).
+    fn shown(&mut self, k: &'static str, v: impl std::fmt::Display) -> &mut Self {
+        let out = self.key(k);
+        // Writing into a String cannot fail.
+        let _ = write!(out, "\"{v}\"");
+        self
+    }
+
     fn hex(&mut self, k: &'static str, v: &[u8]) -> &mut Self {
         let out = self.key(k);
         out.push('"');
@@ -57,15 +66,17 @@ impl<'a> Obj<'a> {
     fn account(&mut self, k: &'static str, v: &[u8; 32]) -> &mut Self {
         let out = self.key(k);
         out.push('"');
-        out.push_str(&encode_account(v));
+        out.push_str(ACCOUNT_PREFIX);
+        // SAFETY: the base32 alphabet is ASCII, valid UTF-8 on its own.
+        out.push_str(unsafe { std::str::from_utf8_unchecked(&encoded_body(v)) });
         out.push('"');
         self
     }
 
-    /// A number or literal written as is.
-    fn num(&mut self, k: &'static str, v: impl Display) -> &mut Self {
-        let out = self.key(k);
-        let _ = write!(out, "{v}");
+    /// An integer, in decimal.
+    fn num(&mut self, k: &'static str, v: impl itoa::Integer) -> &mut Self {
+        let mut digits = itoa::Buffer::new();
+        self.key(k).push_str(digits.format(v));
         self
     }
 
@@ -80,8 +91,11 @@ impl<'a> Obj<'a> {
 
     /// A u128 amount as decimal text (JSON numbers lose precision past 2^53).
     fn amount(&mut self, k: &'static str, v: u128) -> &mut Self {
+        let mut digits = itoa::Buffer::new();
         let out = self.key(k);
-        let _ = write!(out, "\"{v}\"");
+        out.push('"');
+        out.push_str(digits.format(v));
+        out.push('"');
         self
     }
 
@@ -171,7 +185,7 @@ fn write_block(o: &mut Obj<'_>, b: &Block, network: u16) {
         }
     }
     o.hex("signature", b.signature())
-        .str("work", &format!("{:016x}", b.work()))
+        .shown("work", format_args!("{:016x}", b.work()))
         .bool("work_valid", b.work_valid(network));
 }
 
@@ -202,7 +216,7 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
         Payload::Keepalive(k) => {
             o.arr("peers", &k.peers, |out, e| {
                 let mut peer = Obj::new(out);
-                peer.str("address", &std::net::Ipv6Addr::from(e.addr).to_string())
+                peer.shown("address", std::net::Ipv6Addr::from(e.addr))
                     .num("port", e.port);
                 peer.close();
             });
@@ -225,7 +239,7 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
             let v = &a.vote;
             o.account("account", &v.account)
                 .hex("signature", &v.signature)
-                .str("timestamp_raw", &v.timestamp_raw.to_string())
+                .shown("timestamp_raw", v.timestamp_raw)
                 .obj("timing", |t| write_timing(t, v, hdr.version_using))
                 .bool("rebroadcasted", a.rebroadcasted)
                 .hex("vote_hash", &v.hash())
@@ -289,9 +303,9 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
                     .num("protocol_version", d.protocol_version)
                     .num("uptime", d.uptime)
                     .hex("genesis_block", &d.genesis_block)
-                    .str(
+                    .shown(
                         "version",
-                        &format!(
+                        format_args!(
                             "{}.{}.{}.{}",
                             d.major_version,
                             d.minor_version,
@@ -301,15 +315,15 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
                     )
                     .num("maker", d.maker)
                     .num("timestamp", d.timestamp)
-                    .str(
+                    .shown(
                         "active_difficulty",
-                        &format!("{:016x}", d.active_difficulty),
+                        format_args!("{:016x}", d.active_difficulty),
                     )
                     .hex("unknown_data", &d.unknown_data);
             }
         },
         Payload::AscPullReq(r) => {
-            o.str("id", &format!("{:016X}", r.id))
+            o.shown("id", format_args!("{:016X}", r.id))
                 .obj("request", |o| match &r.body {
                     AscPullReqBody::Blocks {
                         start,
@@ -318,8 +332,8 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
                     } => {
                         o.str("type", "blocks")
                             .hex("start", start)
-                            .num("count", count)
-                            .num("start_type", start_type);
+                            .num("count", *count)
+                            .num("start_type", *start_type);
                     }
                     AscPullReqBody::AccountInfo {
                         target,
@@ -327,17 +341,17 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
                     } => {
                         o.str("type", "account_info")
                             .hex("target", target)
-                            .num("target_type", target_type);
+                            .num("target_type", *target_type);
                     }
                     AscPullReqBody::Frontiers { start, count } => {
                         o.str("type", "frontiers")
                             .account("start", start)
-                            .num("count", count);
+                            .num("count", *count);
                     }
                 });
         }
         Payload::AscPullAck(a) => {
-            o.str("id", &format!("{:016X}", a.id))
+            o.shown("id", format_args!("{:016X}", a.id))
                 .obj("response", |o| match &a.body {
                     AscPullAckBody::Blocks(bs) => {
                         o.str("type", "blocks").arr("blocks", bs, |out, b| {

@@ -9,10 +9,12 @@ pub mod json;
 pub mod per_message;
 pub mod table;
 pub mod tables;
+pub mod text;
 
 #[cfg(test)]
 mod tests;
 
 pub use per_message::{MessageTable, PerMessage};
 pub use table::{col, row_values, Col, MessageColumns, Options, ScanState, TableDef};
+pub use text::{Inline, Text};
 pub use values::Value;

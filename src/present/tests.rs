@@ -2,10 +2,9 @@
 
 use super::tables::{messages::KeepalivePeers, packets::Packets};
 use super::values::*;
-use super::{row_values, PerMessage, ScanState, TableDef, Value};
+use super::{row_values, PerMessage, ScanState, TableDef, Text, Value};
 use crate::capture::{Event, MessageEvent, PacketMeta, Transport};
 use crate::protocol::decode_datagram;
-use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
 
 #[test]
@@ -45,14 +44,49 @@ fn keys_hashes_and_amounts() {
 
 #[test]
 fn static_and_borrowed_text_is_not_copied() {
-    assert!(matches!(text("publish"), Value::Text(Cow::Borrowed(_))));
+    assert!(matches!(text("publish"), Value::Text(Text::Borrowed(_))));
     let owned = String::from("detail");
     assert!(matches!(
         text(owned.as_str()),
-        Value::Text(Cow::Borrowed(_))
+        Value::Text(Text::Borrowed(_))
     ));
     let kept: Value<'static> = text(owned.as_str()).into_owned();
     assert_eq!(kept, text("detail"));
+}
+
+#[test]
+fn a_value_stays_small_enough_to_move_cheaply() {
+    // Every column value is moved a few times on its way to a sink; the in-place
+    // text buffer sets its size.
+    assert!(
+        std::mem::size_of::<Value>() <= 96,
+        "{}",
+        std::mem::size_of::<Value>()
+    );
+}
+
+#[test]
+fn short_formatted_text_is_written_in_place() {
+    let key = [7u8; 32];
+    let sig = [0xabu8; 64];
+    let in_place = |v: &Value| matches!(v, Value::Text(Text::Inline(_)));
+    assert!(in_place(&hex(&key)), "a hash's 64 digits fit");
+    assert_eq!(hex(&key), text("07".repeat(32)));
+    assert!(!in_place(&hex(&sig)), "a signature's 128 digits do not");
+    assert_eq!(hex(&sig), text("AB".repeat(64)));
+    assert!(in_place(&account(&key)));
+    assert_eq!(account(&key), text(crate::protocol::encode_account(&key)));
+    assert!(in_place(&node_id(&key)));
+    assert_eq!(node_id(&key), text(crate::protocol::encode_node_id(&key)));
+    assert!(in_place(&time_text(1_598_131_800_000_000)));
+    assert!(in_place(&amount(u128::MAX)));
+    assert!(in_place(&u64_value(u64::MAX)));
+    assert_eq!(u64_value(u64::MAX), text(u64::MAX.to_string()));
+    // A year of five digits still formats, the slow way.
+    assert_eq!(
+        time_text(253_402_300_800_000_000),
+        text("10000-01-01 00:00:00.000000")
+    );
 }
 
 /// A live-network keepalive from 10.0.0.1:7075 whose first peer is 1.2.3.4:7075.

@@ -1,19 +1,21 @@
 //! How protocol values look in a table: uppercase hex, `nano_` accounts, decimal raw
 //! amounts, UTC time text. One place, so every table shows a field the same way.
 
-use crate::capture::{format_time_usec, PacketMeta, Transport};
-use crate::protocol::{encode_account, encode_node_id, hex_upper};
+use super::text::{Inline, Text};
+use crate::capture::{time_usec_ascii, PacketMeta, Transport};
+use crate::protocol::{encoded_body, hex_upper, hex_upper_into, ACCOUNT_PREFIX, NODE_ID_PREFIX};
 use std::borrow::Cow;
 
 /// One column value, in SQLite's five storage classes but with no SQLite behind it.
-/// Text and blobs borrow (from the event, or static names) where that is free and own
-/// what had to be formatted, so a sink hands them on without another copy.
+/// Text and blobs borrow (from the event, or static names) where that is free; short
+/// formatted text is written in place (`Text::Inline`), so a column allocates only
+/// for long text, and a sink hands it on without another copy.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value<'a> {
     Null,
     Integer(i64),
     Real(f64),
-    Text(Cow<'a, str>),
+    Text(Text<'a>),
     Blob(Cow<'a, [u8]>),
 }
 
@@ -24,7 +26,7 @@ impl Value<'_> {
             Value::Null => Value::Null,
             Value::Integer(i) => Value::Integer(i),
             Value::Real(r) => Value::Real(r),
-            Value::Text(t) => Value::Text(Cow::Owned(t.into_owned())),
+            Value::Text(t) => Value::Text(t.into_owned()),
             Value::Blob(b) => Value::Blob(Cow::Owned(b.into_owned())),
         }
     }
@@ -45,8 +47,22 @@ impl Value<'_> {
 }
 
 /// Text: a `&'static str` or a borrowed `&str` is not copied, a `String` is moved.
-pub fn text<'a>(s: impl Into<Cow<'a, str>>) -> Value<'a> {
+pub fn text<'a>(s: impl Into<Text<'a>>) -> Value<'a> {
     Value::Text(s.into())
+}
+
+/// Text formatted in place (`Display` of addresses, numbers), owned only if long.
+fn display(v: impl std::fmt::Display) -> Value<'static> {
+    Value::Text(Text::format(|w| write!(w, "{v}")))
+}
+
+/// Decimal text of an integer, in place.
+fn decimal(v: impl itoa::Integer) -> Value<'static> {
+    let mut digits = itoa::Buffer::new();
+    let mut t = Inline::new();
+    // 40 digits at most (u128): always fits.
+    t.push_str(digits.format(v));
+    Value::Text(Text::Inline(t))
 }
 
 pub fn int(v: impl Into<i64>) -> Value<'static> {
@@ -64,11 +80,20 @@ pub fn opt_bool(b: Option<bool>) -> Value<'static> {
 /// A u64 as an INTEGER when it fits, else as decimal text (SQLite integers are
 /// signed; storing the bits would turn large values negative, as the original did).
 pub fn u64_value(v: u64) -> Value<'static> {
-    i64::try_from(v).map_or_else(|_| text(v.to_string()), Value::Integer)
+    i64::try_from(v).map_or_else(|_| decimal(v), Value::Integer)
 }
 
+/// Uppercase hex, in place when it fits (a hash does).
 pub fn hex(bytes: &[u8]) -> Value<'static> {
-    text(hex_upper(bytes))
+    let n = 2 * bytes.len();
+    if n > Inline::MAX_LEN {
+        return text(hex_upper(bytes));
+    }
+    let mut digits = [0u8; Inline::MAX_LEN];
+    hex_upper_into(bytes, &mut digits[..n]);
+    let mut t = Inline::new();
+    t.push_ascii(&digits[..n]);
+    Value::Text(Text::Inline(t))
 }
 
 pub fn opt_hex(bytes: Option<&[u8]>) -> Value<'static> {
@@ -77,29 +102,44 @@ pub fn opt_hex(bytes: Option<&[u8]>) -> Value<'static> {
 
 /// A u64 shown the way the node prints work and difficulty: 16 lowercase hex digits.
 pub fn hex_u64(v: u64) -> Value<'static> {
-    text(format!("{v:016x}"))
+    display(format_args!("{v:016x}"))
+}
+
+/// `prefix` and the base32 body of `key`, in place.
+fn key_text(prefix: &str, key: &[u8; 32]) -> Value<'static> {
+    let mut t = Inline::new();
+    t.push_str(prefix);
+    t.push_ascii(&encoded_body(key));
+    Value::Text(Text::Inline(t))
 }
 
 pub fn account(key: &[u8; 32]) -> Value<'static> {
-    text(encode_account(key))
+    key_text(ACCOUNT_PREFIX, key)
 }
 
 pub fn node_id(key: &[u8; 32]) -> Value<'static> {
-    text(encode_node_id(key))
+    key_text(NODE_ID_PREFIX, key)
 }
 
 pub fn amount(v: u128) -> Value<'static> {
-    text(v.to_string())
+    decimal(v)
 }
 
 pub fn time_text(usec: i64) -> Value<'static> {
-    text(format_time_usec(usec))
+    let mut t = Inline::new();
+    match time_usec_ascii(usec) {
+        Some(ascii) => {
+            t.push_ascii(&ascii);
+            Value::Text(Text::Inline(t))
+        }
+        None => text(crate::capture::format_time_usec(usec)),
+    }
 }
 
 /// Milliseconds since the epoch as UTC text, NULL when out of any sensible range.
 pub fn time_ms_text(ms: u64) -> Value<'static> {
     match i64::try_from(ms).ok().and_then(|ms| ms.checked_mul(1000)) {
-        Some(usec) if ms < 253_402_300_800_000 => text(format_time_usec(usec)),
+        Some(usec) if ms < 253_402_300_800_000 => time_text(usec),
         _ => Value::Null,
     }
 }
@@ -147,9 +187,9 @@ pub fn place(m: &PacketMeta, which: Place) -> Value<'static> {
         Place::Frame => u64_value(m.frame),
         Place::Time => time_text(m.time_usec),
         Place::TimeUsec => int(m.time_usec),
-        Place::SrcIp => text(m.src_ip.to_string()),
+        Place::SrcIp => display(m.src_ip),
         Place::SrcPort => int(m.src_port),
-        Place::DstIp => text(m.dst_ip.to_string()),
+        Place::DstIp => display(m.dst_ip),
         Place::DstPort => int(m.dst_port),
         Place::FlowKey => int(m.flow_key),
     }

@@ -47,9 +47,11 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-fn encode_body_into(key: &[u8; 32], prefix: &str) -> String {
+/// The 60 base32 characters of `key` and its checksum, the part after the prefix
+/// (ASCII), from the per-thread cache when it was encoded lately.
+pub fn encoded_body(key: &[u8; 32]) -> [u8; 60] {
     let slot = (usize::from(key[0]) ^ (usize::from(key[31]) << 1)) % CACHE_SLOTS;
-    let body = CACHE.with(|c| {
+    CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.is_empty() {
             c.resize(CACHE_SLOTS, ([0; 32], [0; 60]));
@@ -60,7 +62,16 @@ fn encode_body_into(key: &[u8; 32], prefix: &str) -> String {
             *e = (*key, encode_body_bytes(key));
         }
         e.1
-    });
+    })
+}
+
+/// Prefix of the text form of an account.
+pub const ACCOUNT_PREFIX: &str = "nano_";
+/// Prefix of the text form of a node id.
+pub const NODE_ID_PREFIX: &str = "node_";
+
+fn encode_body_into(key: &[u8; 32], prefix: &str) -> String {
+    let body = encoded_body(key);
     let mut out = String::with_capacity(prefix.len() + 60);
     out.push_str(prefix);
     // The alphabet is ASCII.
@@ -70,12 +81,12 @@ fn encode_body_into(key: &[u8; 32], prefix: &str) -> String {
 
 /// `nano_` address of a public key.
 pub fn encode_account(key: &[u8; 32]) -> String {
-    encode_body_into(key, "nano_")
+    encode_body_into(key, ACCOUNT_PREFIX)
 }
 
 /// `node_` form of a node id.
 pub fn encode_node_id(key: &[u8; 32]) -> String {
-    encode_body_into(key, "node_")
+    encode_body_into(key, NODE_ID_PREFIX)
 }
 
 fn digit(c: u8) -> Option<u8> {

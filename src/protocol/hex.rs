@@ -2,6 +2,17 @@
 
 const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
 
+/// The two digits of every byte value, so a byte costs one table load.
+const PAIRS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = [DIGITS[b >> 4], DIGITS[b & 0x0f]];
+        b += 1;
+    }
+    t
+};
+
 /// Uppercase hex of `bytes`, two characters per byte, no separators.
 pub fn hex_upper(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
@@ -9,20 +20,27 @@ pub fn hex_upper(bytes: &[u8]) -> String {
     s
 }
 
+/// Writes the uppercase hex of `bytes` into `out`, whose length must be twice theirs
+/// (the digits are ASCII). Extra room in `out` is left as it is.
+pub fn hex_upper_into(bytes: &[u8], out: &mut [u8]) {
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&PAIRS[usize::from(b)]);
+    }
+}
+
 /// Appends the uppercase hex of `bytes` to `out`, through a stack buffer: pushing one
 /// char at a time showed up in profiles of wide queries.
 pub fn push_hex_upper(out: &mut String, bytes: &[u8]) {
     let mut buf = [0u8; 128];
+    out.reserve(bytes.len() * 2);
     for chunk in bytes.chunks(buf.len() / 2) {
-        for (i, &b) in chunk.iter().enumerate() {
-            buf[2 * i] = DIGITS[usize::from(b >> 4)];
-            buf[2 * i + 1] = DIGITS[usize::from(b & 0x0f)];
-        }
-        // Always ASCII digits: the conversion cannot fail.
-        out.push_str(std::str::from_utf8(&buf[..2 * chunk.len()]).unwrap_or_default());
+        let digits = &mut buf[..2 * chunk.len()];
+        hex_upper_into(chunk, digits);
+        // SAFETY: `hex_upper_into` wrote only ASCII digits from `DIGITS`, which are
+        // valid UTF-8 on their own.
+        out.push_str(unsafe { std::str::from_utf8_unchecked(digits) });
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

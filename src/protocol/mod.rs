@@ -33,12 +33,14 @@ pub(crate) mod test_rng;
 #[cfg(test)]
 mod tests;
 
-pub use account::{decode_account, encode_account, encode_node_id};
+pub use account::{
+    decode_account, encode_account, encode_node_id, encoded_body, ACCOUNT_PREFIX, NODE_ID_PREFIX,
+};
 pub use block::{block_size, block_type_name, WorkThresholds};
 pub use confirm_ack::VoteTiming;
 pub use decode::*;
 pub use header::{msg_name, network_name, MessageType, HEADER_SIZE, MAGIC, MAX_MESSAGE_SIZE};
-pub use hex::{hex_upper, push_hex_upper};
+pub use hex::{hex_upper, hex_upper_into, push_hex_upper};
 pub use types::*;
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,6 +9,7 @@ pub mod interrupt;
 pub mod join_cache;
 pub mod lookup;
 pub mod plan;
+mod result;
 pub mod scalar;
 pub mod table;
 

@@ -6,6 +6,7 @@
 use super::interrupt::{interrupt_error, Probe, WORK_BETWEEN_CHECKS};
 use super::lookup::{Cache, Decoded, FileKey, Hit, Interrupted};
 use super::plan::{self, Plan};
+use super::result::{set_result, Scratch};
 use crate::capture::pipeline::PipelineOptions;
 use crate::capture::pipeline::Progress;
 use crate::capture::selection::MessageFilter;
@@ -95,6 +96,7 @@ unsafe impl<'vtab, T: TableDef> VTab<'vtab> for PipelineTab<T> {
                 db: self.db,
                 keyed_filters: 0,
                 decoded: None,
+                scratch: Scratch::default(),
                 _p: PhantomData,
             })
         })
@@ -154,6 +156,8 @@ pub struct PipelineCursor<'vtab, T: TableDef> {
     keyed_filters: u64,
     /// The decoded file of the last lookup, kept across filters.
     decoded: Option<(FileKey, Arc<Decoded>)>,
+    /// Where borrowed text gets its terminator on the way to SQLite.
+    scratch: Scratch,
     _p: PhantomData<&'vtab PipelineTab<T>>,
 }
 
@@ -488,7 +492,8 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
                 },
             })
         })?;
-        ctx.set_result(&value)
+        set_result(ctx, value, &self.scratch);
+        Ok(())
     }
 
     fn rowid(&self) -> Result<i64> {

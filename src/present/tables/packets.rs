@@ -63,10 +63,11 @@ pub fn item_count(m: &MessageEvent) -> Option<i64> {
     Some(n as i64)
 }
 
-pub fn network_name(h: &Header) -> String {
+/// The network's name, or the hex of its byte when it is none the node knows.
+pub fn network_name(h: &Header) -> Value<'static> {
     match h.network_name() {
-        Some(n) => n.to_string(),
-        None => format!("{:02X}", h.network & 0xff),
+        Some(n) => text(n),
+        None => hex(&[(h.network & 0xff) as u8]),
     }
 }
 
@@ -112,7 +113,7 @@ impl TableDef for Packets {
             C::DstIp => place(meta, Place::DstIp),
             C::DstPort => place(meta, Place::DstPort),
             C::FlowKey => place(meta, Place::FlowKey),
-            C::Network => text(network_name(h)),
+            C::Network => network_name(h),
             C::VersionMax => int(h.version_max),
             C::VersionUsing => int(h.version_using),
             C::VersionMin => int(h.version_min),
