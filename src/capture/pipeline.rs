@@ -236,6 +236,25 @@ impl<S: FrameSource> Pipeline<S> {
         }
     }
 
+    /// Reads on until `n` events are queued behind the current one, the source is idle
+    /// or at its end, or `max_frames` frames were read, so that a scan can look at the
+    /// events it is about to move to (`queued`). Moving to them later reads nothing.
+    pub fn read_ahead(&mut self, n: usize, max_frames: u64) {
+        let mut frames = 0u64;
+        while self.layers.pending.len() < n + usize::from(self.lent)
+            && !self.finished
+            && frames < max_frames
+            && self.read_frame()
+        {
+            frames += 1;
+        }
+    }
+
+    /// The events queued behind the current one, in the order they will come.
+    pub fn queued(&self) -> impl Iterator<Item = &Event> {
+        self.layers.pending.iter().skip(usize::from(self.lent))
+    }
+
     /// The event `advance` moved to; `None` before the first call and at the end.
     pub fn current(&self) -> Option<&Event> {
         if self.lent {

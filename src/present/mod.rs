@@ -7,6 +7,7 @@
 pub mod values;
 pub mod json;
 pub mod per_message;
+pub mod signatures;
 pub mod table;
 pub mod tables;
 pub mod text;

@@ -1,7 +1,7 @@
 //! The five block types (docs/protocol.md section 4): parsing by type code, sizes,
 //! hash, root, proof-of-work value and thresholds, signature check.
 
-use super::crypto::{blake2b_256, blake2b_64, verify};
+use super::crypto::{blake2b_256, blake2b_64, verify, SignatureCheck};
 use super::header::{NET_BETA, NET_DEV};
 use super::wire::{bytes, malformed, run};
 use super::*;
@@ -279,5 +279,14 @@ impl Block {
     pub fn verify_signature(&self) -> Option<bool> {
         let account = self.account()?;
         Some(verify(&account, &self.hash(), self.signature()))
+    }
+
+    /// What `verify_signature` checks, when it checks anything.
+    pub fn signature_check(&self) -> Option<SignatureCheck> {
+        Some(SignatureCheck {
+            key: self.account()?,
+            message: self.hash().to_vec(),
+            signature: *self.signature(),
+        })
     }
 }

@@ -2,7 +2,7 @@
 //! datagram) or a legacy vote-by-block; vote hash, signature and timestamp meaning (5.4, 8).
 
 use super::block::{block_size, parse_block};
-use super::crypto::{blake2b_256, verify};
+use super::crypto::{blake2b_256, verify, SignatureCheck};
 use super::wire::{bad_length, bytes, exact_len, malformed, run};
 use super::{ConfirmAck, Hash, Header, Malformed, Vote};
 use nom::number::complete::le_u64;
@@ -141,6 +141,15 @@ impl Vote {
     /// The representative's signature over `hash()`.
     pub fn verify(&self) -> bool {
         verify(&self.account, &self.hash(), &self.signature)
+    }
+
+    /// What `verify` checks.
+    pub fn signature_check(&self) -> SignatureCheck {
+        SignatureCheck {
+            key: self.account,
+            message: self.hash().to_vec(),
+            signature: self.signature,
+        }
     }
 
     pub fn timing(&self, version_using: u8) -> VoteTiming {

@@ -31,13 +31,90 @@ pub fn blake2b_40(data: &[u8]) -> [u8; 5] {
 }
 
 /// ed25519-blake2b verification of `signature` by `public_key` over `message`.
-/// False for keys that are not curve points as well as for bad signatures.
+/// False for keys that are not curve points as well as for bad signatures. A verdict
+/// `verify_ahead` worked out for this thread is taken instead of checking again.
 pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
+    let known = KNOWN.with(|k| {
+        let k = k.borrow();
+        let (check, verdict) = k.get(signature)?;
+        (check.key == *public_key && check.message == message).then_some(*verdict)
+    });
+    known.unwrap_or_else(|| verify_now(public_key, message, signature))
+}
+
+fn verify_now(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
     let Ok(vk) = VerifyingKey::from_bytes(public_key) else {
         return false;
     };
     let sig = Signature::from_bytes(signature);
     ed25519_dalek::hazmat::raw_verify::<Blake2b512>(&vk, message, &sig).is_ok()
+}
+
+/// A signature to check: by whom, over what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureCheck {
+    pub key: [u8; 32],
+    pub message: Vec<u8>,
+    pub signature: [u8; 64],
+}
+
+/// Verdicts `verify_ahead` remembers at most; past that they are all forgotten (a
+/// forgotten one is only checked again when asked for).
+const MAX_KNOWN: usize = 16_384;
+
+type Known = std::collections::HashMap<[u8; 64], (SignatureCheck, bool)>;
+
+thread_local! {
+    /// Verdicts worked out ahead for this thread, by signature, with what they were
+    /// checked against so a signature reused over another message is not taken for it.
+    static KNOWN: std::cell::RefCell<Known> = std::cell::RefCell::new(Known::new());
+}
+
+/// Checks `checks` on up to `threads` threads (this one among them) and remembers the
+/// verdicts for this thread, so that the `verify` calls for them that follow return
+/// at once. What a scan uses to check the signatures of the rows it is about to
+/// return on every core, one batch at a time, while it stays on one thread.
+pub fn verify_ahead(checks: Vec<SignatureCheck>, threads: usize) {
+    let threads = threads.clamp(1, checks.len().max(1));
+    let chunk = checks.len().div_ceil(threads).max(1);
+    let verdicts: Vec<bool> = std::thread::scope(|s| {
+        let mut parts = checks.chunks(chunk);
+        let own = parts.next().unwrap_or_default();
+        let others: Vec<_> = parts
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|c| verify_now(&c.key, &c.message, &c.signature))
+                        .collect::<Vec<bool>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<bool> = own
+            .iter()
+            .map(|c| verify_now(&c.key, &c.message, &c.signature))
+            .collect();
+        for h in others {
+            // A panic in a check is ed25519's, never expected: the verdicts missing
+            // are simply checked again when asked for.
+            match h.join() {
+                Ok(v) => all.extend(v),
+                Err(_) => return Vec::new(),
+            }
+        }
+        all
+    });
+    if verdicts.len() != checks.len() {
+        return;
+    }
+    KNOWN.with(|k| {
+        let mut k = k.borrow_mut();
+        if k.len() + checks.len() > MAX_KNOWN {
+            k.clear();
+        }
+        for (c, v) in checks.into_iter().zip(verdicts) {
+            k.insert(c.signature, (c, v));
+        }
+    });
 }
 
 /// Test-only signing with the Nano key expansion (BLAKE2b-512 of the private key).
@@ -49,4 +126,65 @@ pub(crate) fn sign(private_key: &[u8; 32], message: &[u8]) -> ([u8; 32], [u8; 64
     let vk = VerifyingKey::from(&esk);
     let sig = raw_sign::<Blake2b512>(&esk, message, &vk);
     (vk.to_bytes(), sig.to_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(key: [u8; 32], message: &[u8], signature: [u8; 64]) -> SignatureCheck {
+        SignatureCheck {
+            key,
+            message: message.to_vec(),
+            signature,
+        }
+    }
+
+    #[test]
+    fn verdicts_made_ahead_are_those_of_a_check_and_bound_to_what_was_checked() {
+        let (key, good) = sign(&[1; 32], b"vote A");
+        let mut bad = good;
+        bad[10] ^= 1;
+        let (other_key, other) = sign(&[2; 32], b"vote B");
+        // More checks than threads, so every thread takes a share.
+        let mut checks = vec![check(key, b"vote A", good), check(key, b"vote A", bad)];
+        for i in 0..6u8 {
+            let (k, s) = sign(&[10 + i; 32], &[i; 32]);
+            checks.push(check(k, &[i; 32], s));
+        }
+        verify_ahead(checks, 3);
+        KNOWN.with(|k| assert_eq!(k.borrow().len(), 8, "every verdict remembered"));
+        assert!(verify(&key, b"vote A", &good));
+        assert!(!verify(&key, b"vote A", &bad));
+        for i in 0..6u8 {
+            let (k, s) = sign(&[10 + i; 32], &[i; 32]);
+            assert!(verify(&k, &[i; 32], &s));
+        }
+        // The same signature over another message, or under another key, is checked
+        // again rather than taken from the remembered verdict.
+        assert!(!verify(&key, b"vote B", &good));
+        assert!(!verify(&other_key, b"vote A", &good));
+        // Not remembered at all: checked now.
+        assert!(verify(&other_key, b"vote B", &other));
+    }
+
+    #[test]
+    fn remembered_verdicts_stay_bounded() {
+        let (key, sig) = sign(&[3; 32], b"m");
+        for round in 0..3 {
+            let checks: Vec<SignatureCheck> = (0..MAX_KNOWN / 2 + 1)
+                .map(|i| {
+                    let mut s = sig;
+                    s[..8].copy_from_slice(&((round * MAX_KNOWN + i) as u64).to_le_bytes());
+                    check(key, b"m", s)
+                })
+                .collect();
+            verify_ahead(checks, 2);
+            KNOWN.with(|k| assert!(k.borrow().len() <= MAX_KNOWN));
+        }
+        assert!(
+            verify(&key, b"m", &sig),
+            "a forgotten verdict is checked again"
+        );
+    }
 }

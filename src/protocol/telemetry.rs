@@ -1,7 +1,7 @@
 //! telemetry_ack (0x0d): signed node statistics, all integers big-endian, field
 //! order peer_count u32, protocol_version u8, uptime u64 (5.11). Empty when ext & 0x3ff = 0.
 
-use super::crypto::verify;
+use super::crypto::{verify, SignatureCheck};
 use super::wire::{bad_length, bytes, exact_len, run};
 use super::{Header, Malformed, TelemetryAck, TelemetryData};
 use nom::number::complete::{be_u32, be_u64, u8 as byte};
@@ -101,5 +101,14 @@ impl TelemetryData {
     /// The node id's signature over `signed_bytes()`.
     pub fn verify(&self) -> bool {
         verify(&self.node_id, &self.signed_bytes(), &self.signature)
+    }
+
+    /// What `verify` checks.
+    pub fn signature_check(&self) -> SignatureCheck {
+        SignatureCheck {
+            key: self.node_id,
+            message: self.signed_bytes(),
+            signature: self.signature,
+        }
     }
 }

@@ -18,6 +18,9 @@ use std::ffi::c_int;
 /// `idx_num` bits: the path is an argument; the options are too.
 pub const WITH_PATH: c_int = 1;
 pub const WITH_OPTIONS: c_int = 2;
+/// The statement reads a `signature_valid` column: the scan has the signatures of
+/// the rows ahead checked on every core (`table::Ahead`).
+pub const CHECKS_SIGNATURES: c_int = 4;
 
 /// Message attributes a scan can filter on (see `MessageColumns`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +147,9 @@ pub fn choose<T: TableDef>(info: &mut IndexInfo) -> bool {
         return true;
     };
     let mut plan = WITH_PATH;
+    if reads_signatures::<T>(info.col_used()) {
+        plan |= CHECKS_SIGNATURES;
+    }
     let mut argv = 1;
     let mut take = |info: &mut IndexInfo, i: usize| {
         let mut usage = info.constraint_usage(i);
@@ -183,6 +189,15 @@ pub fn choose<T: TableDef>(info: &mut IndexInfo) -> bool {
         info.set_idx_str(&terms.join(","));
     }
     true
+}
+
+/// Does a statement that uses the columns in `col_used` (SQLite's bit mask: bit `i`
+/// for column `i`, bit 63 for every column from 63 on) read a `signature_valid`?
+fn reads_signatures<T: TableDef>(col_used: u64) -> bool {
+    T::columns()
+        .iter()
+        .enumerate()
+        .any(|(i, c)| c.name == "signature_valid" && col_used & (1u64 << i.min(63)) != 0)
 }
 
 /// What `xFilter` was asked beyond the path and options.

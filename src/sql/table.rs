@@ -13,7 +13,8 @@ use crate::capture::selection::MessageFilter;
 use crate::capture::source::FileSource;
 use crate::capture::{Event, Pipeline};
 use crate::present::values::text;
-use crate::present::{ScanState, TableDef, Value};
+use crate::present::{signatures, ScanState, TableDef, Value};
+use crate::protocol::crypto::verify_ahead;
 use rusqlite::ffi;
 use rusqlite::types::{ToSql, ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::vtab::{Context, Filters, IndexInfo, VTab, VTabConfig, VTabConnection, VTabCursor};
@@ -120,6 +121,60 @@ struct Scan {
     max_frame: Option<u64>,
     /// Checks for an interrupt while the scan reads on without a row to return.
     probe: Option<Probe>,
+    /// When the statement reads signature checks: the checks done ahead so far.
+    ahead: Option<Ahead>,
+}
+
+/// Signature checks done ahead of the rows, on every core: the scan reads up to
+/// `AHEAD_EVENTS` events ahead, has the signatures of those that can yield rows
+/// checked at once (`crypto::verify_ahead`), and the `signature_valid` columns then
+/// find their verdicts made. Rows and values are exactly those of a scan without it.
+struct Ahead {
+    threads: usize,
+    /// Events the scan has moved to, and through which one the checks are done.
+    seen: u64,
+    covered: u64,
+}
+
+/// Events read ahead for one round of checks: a few hundred signatures, tens of
+/// milliseconds on one core, so the threads' start is nothing beside it and the
+/// events held ahead stay few.
+const AHEAD_EVENTS: usize = 512;
+
+impl Ahead {
+    fn new() -> Ahead {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ahead {
+            threads,
+            seen: 0,
+            covered: 0,
+        }
+    }
+
+    /// The scan moved to its next event: check ahead when it is past the last round.
+    fn on_event(&mut self, pipeline: &mut Pipeline, keep: &MessageFilter) {
+        self.seen += 1;
+        if self.seen <= self.covered {
+            return;
+        }
+        pipeline.read_ahead(AHEAD_EVENTS, WORK_BETWEEN_CHECKS);
+        let yields = |ev: &Event| match ev {
+            Event::Message(m) => keep.is_all() || keep.matches(m.id, &m.meta, &m.header),
+            _ => true,
+        };
+        let mut checks = Vec::new();
+        let mut events = 0u64;
+        for ev in pipeline.current().into_iter().chain(pipeline.queued()) {
+            if yields(ev) {
+                signatures::checks(ev, &mut checks);
+            }
+            events += 1;
+        }
+        self.covered = self.seen + events.saturating_sub(1);
+        if !checks.is_empty() {
+            verify_ahead(checks, self.threads);
+        }
+    }
 }
 
 /// Rows served from a decoded file (`lookup`).
@@ -363,6 +418,9 @@ fn advance_scan<T: TableDef>(scan: &mut Scan, state: &mut ScanState) -> Result<(
         match progress {
             Progress::Idle => {}
             Progress::Event => {
+                if let Some(a) = scan.ahead.as_mut() {
+                    a.on_event(&mut scan.pipeline, &scan.keep);
+                }
                 scan.rows_in_event = match scan.pipeline.current() {
                     Some(Event::Message(m))
                         if filtered && !scan.keep.matches(m.id, &m.meta, &m.header) =>
@@ -439,6 +497,7 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
                     max_id: plan.max_id,
                     max_frame: plan.max_frame,
                     probe: self.probe(),
+                    ahead: (idx_num & plan::CHECKS_SIGNATURES != 0).then(Ahead::new),
                 });
                 // Position on the first row: this moves past row 0 of "no event".
                 advance_scan::<T>(&mut scan, &mut self.state)?;
