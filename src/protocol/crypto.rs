@@ -70,6 +70,12 @@ thread_local! {
     static KNOWN: std::cell::RefCell<Known> = std::cell::RefCell::new(Known::new());
 }
 
+/// Forgets the verdicts `verify_ahead` remembered for this thread (a scan that used
+/// them has ended: its memory goes with it).
+pub fn forget_ahead() {
+    KNOWN.with(|k| *k.borrow_mut() = Known::new());
+}
+
 /// Checks `checks` on up to `threads` threads (this one among them) and remembers the
 /// verdicts for this thread, so that the `verify` calls for them that follow return
 /// at once. What a scan uses to check the signatures of the rows it is about to
@@ -80,25 +86,30 @@ pub fn verify_ahead(checks: Vec<SignatureCheck>, threads: usize) {
     let verdicts: Vec<bool> = std::thread::scope(|s| {
         let mut parts = checks.chunks(chunk);
         let own = parts.next().unwrap_or_default();
+        let check_all = |part: &[SignatureCheck]| -> Vec<bool> {
+            part.iter()
+                .map(|c| verify_now(&c.key, &c.message, &c.signature))
+                .collect()
+        };
+        // A thread that cannot be started (the host at its limit) leaves its part to
+        // this one: slower, never an error.
         let others: Vec<_> = parts
             .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|c| verify_now(&c.key, &c.message, &c.signature))
-                        .collect::<Vec<bool>>()
-                })
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || check_all(part))
+                    .map_err(|_| part)
             })
             .collect();
-        let mut all: Vec<bool> = own
-            .iter()
-            .map(|c| verify_now(&c.key, &c.message, &c.signature))
-            .collect();
+        let mut all = check_all(own);
         for h in others {
-            // A panic in a check is ed25519's, never expected: the verdicts missing
-            // are simply checked again when asked for.
-            match h.join() {
-                Ok(v) => all.extend(v),
-                Err(_) => return Vec::new(),
+            match h {
+                Ok(h) => match h.join() {
+                    Ok(v) => all.extend(v),
+                    // A panic in a check is ed25519's, never expected: the verdicts
+                    // are simply checked again when asked for.
+                    Err(_) => return Vec::new(),
+                },
+                Err(part) => all.extend(check_all(part)),
             }
         }
         all
@@ -186,5 +197,16 @@ mod tests {
             verify(&key, b"m", &sig),
             "a forgotten verdict is checked again"
         );
+        forget_ahead();
+        KNOWN.with(|k| assert!(k.borrow().is_empty()));
+    }
+
+    #[test]
+    fn one_check_or_none_needs_no_other_thread() {
+        verify_ahead(Vec::new(), 4);
+        let (key, sig) = sign(&[4; 32], b"only");
+        verify_ahead(vec![check(key, b"only", sig)], 4);
+        KNOWN.with(|k| assert_eq!(k.borrow().len(), 1));
+        assert!(verify(&key, b"only", &sig));
     }
 }

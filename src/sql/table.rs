@@ -14,7 +14,7 @@ use crate::capture::source::FileSource;
 use crate::capture::{Event, Pipeline};
 use crate::present::values::text;
 use crate::present::{signatures, ScanState, TableDef, Value};
-use crate::protocol::crypto::verify_ahead;
+use crate::protocol::crypto::{forget_ahead, verify_ahead};
 use rusqlite::ffi;
 use rusqlite::types::{ToSql, ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::vtab::{Context, Filters, IndexInfo, VTab, VTabConfig, VTabConnection, VTabCursor};
@@ -140,6 +140,14 @@ struct Ahead {
 /// milliseconds on one core, so the threads' start is nothing beside it and the
 /// events held ahead stay few.
 const AHEAD_EVENTS: usize = 512;
+
+impl Drop for Ahead {
+    /// The verdicts were for this scan: another scan on the thread that still wants
+    /// some (a join of two such tables) checks them again as it reads them.
+    fn drop(&mut self) {
+        forget_ahead();
+    }
+}
 
 impl Ahead {
     fn new() -> Ahead {
