@@ -66,9 +66,7 @@ impl<'a> Obj<'a> {
     fn account(&mut self, k: &'static str, v: &[u8; 32]) -> &mut Self {
         let out = self.key(k);
         out.push('"');
-        out.push_str(ACCOUNT_PREFIX);
-        // SAFETY: the base32 alphabet is ASCII, valid UTF-8 on its own.
-        out.push_str(unsafe { std::str::from_utf8_unchecked(&encoded_body(v)) });
+        push_key_text(out, ACCOUNT_PREFIX, v);
         out.push('"');
         self
     }

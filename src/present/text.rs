@@ -162,21 +162,6 @@ impl From<String> for Text<'_> {
     }
 }
 
-impl From<Inline> for Text<'_> {
-    fn from(i: Inline) -> Self {
-        Text::Inline(i)
-    }
-}
-
-impl<'a> From<std::borrow::Cow<'a, str>> for Text<'a> {
-    fn from(s: std::borrow::Cow<'a, str>) -> Self {
-        match s {
-            std::borrow::Cow::Borrowed(b) => Text::Borrowed(b),
-            std::borrow::Cow::Owned(o) => Text::Owned(o),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

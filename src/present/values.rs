@@ -126,9 +126,9 @@ pub fn amount(v: u128) -> Value<'static> {
 }
 
 pub fn time_text(usec: i64) -> Value<'static> {
-    let mut t = Inline::new();
     match time_usec_ascii(usec) {
         Some(ascii) => {
+            let mut t = Inline::new();
             t.push_ascii(&ascii);
             Value::Text(Text::Inline(t))
         }

@@ -70,12 +70,17 @@ pub const ACCOUNT_PREFIX: &str = "nano_";
 /// Prefix of the text form of a node id.
 pub const NODE_ID_PREFIX: &str = "node_";
 
-fn encode_body_into(key: &[u8; 32], prefix: &str) -> String {
-    let body = encoded_body(key);
-    let mut out = String::with_capacity(prefix.len() + 60);
+/// Appends `prefix` and the text of `key` to `out` (a JSON writer's buffer, say).
+pub fn push_key_text(out: &mut String, prefix: &str, key: &[u8; 32]) {
     out.push_str(prefix);
-    // The alphabet is ASCII.
-    out.push_str(std::str::from_utf8(&body).unwrap_or_default());
+    // SAFETY: `encoded_body` writes only characters of `ALPHABET`, which is ASCII and
+    // so valid UTF-8 on its own.
+    out.push_str(unsafe { std::str::from_utf8_unchecked(&encoded_body(key)) });
+}
+
+fn encode_body_into(key: &[u8; 32], prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + 60);
+    push_key_text(&mut out, prefix, key);
     out
 }
 

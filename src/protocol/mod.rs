@@ -34,7 +34,8 @@ pub(crate) mod test_rng;
 mod tests;
 
 pub use account::{
-    decode_account, encode_account, encode_node_id, encoded_body, ACCOUNT_PREFIX, NODE_ID_PREFIX,
+    decode_account, encode_account, encode_node_id, encoded_body, push_key_text, ACCOUNT_PREFIX,
+    NODE_ID_PREFIX,
 };
 pub use block::{block_size, block_type_name, WorkThresholds};
 pub use confirm_ack::VoteTiming;

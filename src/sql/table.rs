@@ -166,14 +166,10 @@ impl Ahead {
             return;
         }
         pipeline.read_ahead(AHEAD_EVENTS, WORK_BETWEEN_CHECKS);
-        let yields = |ev: &Event| match ev {
-            Event::Message(m) => keep.is_all() || keep.matches(m.id, &m.meta, &m.header),
-            _ => true,
-        };
         let mut checks = Vec::new();
         let mut events = 0u64;
         for ev in pipeline.current().into_iter().chain(pipeline.queued()) {
-            if yields(ev) {
+            if kept(keep, ev) {
                 signatures::checks(ev, &mut checks);
             }
             events += 1;
@@ -394,6 +390,15 @@ impl<T: TableDef> PipelineCursor<'_, T> {
     }
 }
 
+/// May `ev` yield rows under the scan's message filter? Events other than messages
+/// always may.
+fn kept(keep: &MessageFilter, ev: &Event) -> bool {
+    match ev {
+        Event::Message(m) => keep.is_all() || keep.matches(m.id, &m.meta, &m.header),
+        _ => true,
+    }
+}
+
 /// Moves the scan to its next row. Between rows SQLite itself notices an interrupt;
 /// while the file yields none (a filter nothing matches, traffic that is not Nano),
 /// the scan checks every `WORK_BETWEEN_CHECKS` frames or rowless events, and fails as
@@ -407,7 +412,6 @@ fn advance_scan<T: TableDef>(scan: &mut Scan, state: &mut ScanState) -> Result<(
         return Ok(());
     }
     scan.row += 1;
-    let filtered = !scan.keep.is_all();
     let mut rowless = 0u64;
     while scan.row >= scan.rows_in_event {
         let ids_done = |max| scan.pipeline.yielded_messages_through(max);
@@ -430,13 +434,8 @@ fn advance_scan<T: TableDef>(scan: &mut Scan, state: &mut ScanState) -> Result<(
                     a.on_event(&mut scan.pipeline, &scan.keep);
                 }
                 scan.rows_in_event = match scan.pipeline.current() {
-                    Some(Event::Message(m))
-                        if filtered && !scan.keep.matches(m.id, &m.meta, &m.header) =>
-                    {
-                        0
-                    }
-                    Some(ev) => T::rows(ev, state),
-                    None => 0,
+                    Some(ev) if kept(&scan.keep, ev) => T::rows(ev, state),
+                    _ => 0,
                 };
                 scan.row = 0;
             }
