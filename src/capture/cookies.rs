@@ -4,7 +4,8 @@
 
 use super::{Event, MessageEvent};
 use crate::protocol::{MessageType, Payload};
-use std::collections::{HashMap, VecDeque};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
 type Endpoint = (IpAddr, u16);

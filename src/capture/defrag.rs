@@ -4,7 +4,8 @@
 
 use super::ip::IpPacket;
 use super::{AnomalyEvent, AnomalyKind, Event};
-use std::collections::{HashMap, VecDeque};
+use foldhash::HashMap;
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
 /// Largest reassembled payload: the IP length fields are 16 bits.

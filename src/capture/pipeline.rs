@@ -6,7 +6,7 @@ use super::cookies::CookieMemory;
 use super::defrag::{Defrag, DefragLimits};
 use super::ip::{self, IpPacket, PROTO_TCP, PROTO_UDP};
 use super::link::{self, Link};
-use super::selection::MessageFilter;
+use super::selection::{not_decoded, MessageFilter, Wanted};
 use super::source::{FileSource, Frame, FrameSource, ReadOutcome};
 use super::tcp::{TcpLimits, TcpTracker};
 use super::{flow_key, segment, udp};
@@ -457,10 +457,11 @@ impl Layers {
         let id = self.next_id;
         self.next_id += 1;
         // Not wanted by the scan: numbered, not decoded, no event (`selection`).
-        if !self.decode.wants(id, &meta, &header) {
-            return;
-        }
-        let payload = crate::protocol::decode_datagram_payload(&header, datagram.payload);
+        let payload = match self.decode.wants(id, &meta, &header) {
+            Wanted::Skip => return,
+            Wanted::Header => not_decoded(),
+            Wanted::Payload => crate::protocol::decode_datagram_payload(&header, datagram.payload),
+        };
         let mut message = MessageEvent {
             id,
             meta,

@@ -7,9 +7,37 @@
 //! keepalives (peer ports classify connections) and the bootstrap requests (they open
 //! the headerless streams). Framing uses only the header, and ids are taken before the
 //! decision, so every emitted message keeps its id, frame and payload.
+//!
+//! A scan that reads no column a payload feeds (`SELECT count(*)`, a histogram of
+//! `msg_name` over time) asks for headers only: its messages are emitted with
+//! `NOT_DECODED` in place of their payload, except those the pipeline reads itself,
+//! which stay decoded.
 
 use super::{PacketMeta, Transport};
-use crate::protocol::{Header, MessageType};
+use crate::protocol::{Header, Malformed, MessageType, Payload};
+
+/// The payload of a message emitted for a headers-only scan (`MessageFilter::headers_only`).
+/// Nothing the scan reads shows it; should it ever be shown, it says what happened.
+pub const NOT_DECODED: &str = "not_decoded";
+
+/// What the pipeline does with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// Numbered and framed, no event.
+    Skip,
+    /// An event whose payload is `not_decoded()`.
+    Header,
+    /// An event with its payload decoded.
+    Payload,
+}
+
+/// The stand-in payload of a headers-only scan's messages (no allocation).
+pub fn not_decoded() -> Result<Payload, Malformed> {
+    Err(Malformed {
+        code: NOT_DECODED,
+        detail: String::new(),
+    })
+}
 
 /// Inclusive bounds on a message's id, frame and capture time, allowed types and
 /// transport. `ALL` wants everything (the default).
@@ -21,6 +49,8 @@ pub struct MessageFilter {
     pub ids: (u64, u64),
     pub frames: (u64, u64),
     pub times: (i64, i64),
+    /// Are the payloads of wanted messages read? (`headers_only`)
+    payloads: bool,
 }
 
 impl Default for MessageFilter {
@@ -44,7 +74,14 @@ impl MessageFilter {
         ids: (0, u64::MAX),
         frames: (0, u64::MAX),
         times: (i64::MIN, i64::MAX),
+        payloads: true,
     };
+
+    /// The scan reads no payload: its messages come with `not_decoded()` (those the
+    /// pipeline reads itself excepted).
+    pub fn headers_only(&mut self) {
+        self.payloads = false;
+    }
 
     /// Keeps only type `code` among the allowed ones.
     pub fn only_type(&mut self, code: u8) {
@@ -93,12 +130,24 @@ impl MessageFilter {
     }
 
     /// Should the pipeline decode and emit this message? Those it depends on always.
-    pub fn wants(&self, id: u64, meta: &PacketMeta, h: &Header) -> bool {
-        *self == Self::ALL || pipeline_needs(h.msg_type) || self.matches(id, meta, h)
+    pub fn wants(&self, id: u64, meta: &PacketMeta, h: &Header) -> Wanted {
+        if *self == Self::ALL || pipeline_needs(h.msg_type) {
+            Wanted::Payload
+        } else if !self.matches(id, meta, h) {
+            Wanted::Skip
+        } else if self.payloads {
+            Wanted::Payload
+        } else {
+            Wanted::Header
+        }
     }
 
+    /// Does every message match? (Payloads may still be left undecoded.)
     pub fn is_all(&self) -> bool {
-        *self == Self::ALL
+        Self {
+            payloads: true,
+            ..*self
+        } == Self::ALL
     }
 }
 
@@ -130,7 +179,10 @@ mod tests {
     fn all_wants_everything() {
         let f = MessageFilter::ALL;
         assert!(f.is_all());
-        assert!(f.wants(1, &meta(1, Transport::Udp), &header(0x05)));
+        assert_eq!(
+            f.wants(1, &meta(1, Transport::Udp), &header(0x05)),
+            Wanted::Payload
+        );
         assert!(f.matches(u64::MAX, &meta(u64::MAX, Transport::Tcp), &header(0xff)));
     }
 
@@ -156,12 +208,29 @@ mod tests {
         f.no_type();
         let m = meta(1, Transport::Tcp);
         for t in [0x02, 0x06, 0x07, 0x08, 0x0a, 0x0b] {
-            assert!(f.wants(1, &m, &header(t)), "type {t:#x}");
+            assert_eq!(f.wants(1, &m, &header(t)), Wanted::Payload, "type {t:#x}");
             assert!(!f.matches(1, &m, &header(t)));
         }
         for t in [0x03, 0x04, 0x05, 0x0d, 0x0f, 0x10] {
-            assert!(!f.wants(1, &m, &header(t)), "type {t:#x}");
+            assert_eq!(f.wants(1, &m, &header(t)), Wanted::Skip, "type {t:#x}");
         }
+    }
+
+    #[test]
+    fn headers_only_leaves_payloads_but_those_the_pipeline_reads() {
+        let mut f = MessageFilter::ALL;
+        f.headers_only();
+        assert!(f.is_all(), "every message still yields its rows");
+        let m = meta(1, Transport::Tcp);
+        for t in [0x03, 0x04, 0x05, 0x0d, 0x0f, 0x10] {
+            assert_eq!(f.wants(1, &m, &header(t)), Wanted::Header, "type {t:#x}");
+        }
+        for t in [0x02, 0x06, 0x07, 0x08, 0x0a, 0x0b] {
+            assert_eq!(f.wants(1, &m, &header(t)), Wanted::Payload, "type {t:#x}");
+        }
+        f.ids = (5, 9);
+        assert_eq!(f.wants(1, &m, &header(0x05)), Wanted::Skip);
+        assert_eq!(f.wants(5, &m, &header(0x05)), Wanted::Header);
     }
 
     #[test]

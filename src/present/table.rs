@@ -46,9 +46,15 @@ pub trait TableDef: 'static {
         o.tcp.report = Reporting {
             per_message_events: false,
             node_ids: false,
+            conflicts: Self::shows_anomalies(),
             ..Reporting::default()
         };
         o
+    }
+    /// Does the table show anomaly events? Those that do not spare the pipeline the
+    /// work done only to report some (`Reporting::conflicts`).
+    fn shows_anomalies() -> bool {
+        false
     }
     /// Rows emitted at the very end of the scan (e.g. summary tables).
     fn final_rows(_stats: &PipelineStats) -> usize {
@@ -67,6 +73,13 @@ pub trait TableDef: 'static {
     /// Narrows `filter` to the messages whose payloads this table reads; the others
     /// are framed but not decoded (`capture::selection`). By default every message.
     fn payload_types(_filter: &mut MessageFilter) {}
+    /// Can a statement that reads only the columns `cols` (indexes into `columns()`)
+    /// be served without decoding payloads? It then scans headers only
+    /// (`MessageFilter::headers_only`). Only a table whose rows do not depend on
+    /// payloads may say yes; by default no.
+    fn headers_suffice(_cols: impl Iterator<Item = usize>) -> bool {
+        false
+    }
 }
 
 /// See `TableDef::message_columns`: column indexes, `None` for "no such column".

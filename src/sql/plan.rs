@@ -9,7 +9,7 @@
 use super::lookup::KEY_COLUMNS;
 use crate::capture::selection::MessageFilter;
 use crate::capture::Transport;
-use crate::present::{MessageColumns, TableDef, Value};
+use crate::present::{Col, MessageColumns, TableDef, Value};
 use crate::protocol::msg_name;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::vtab::{Filters, IndexConstraintOp, IndexInfo};
@@ -21,6 +21,9 @@ pub const WITH_OPTIONS: c_int = 2;
 /// The statement reads a `signature_valid` column: the scan has the signatures of
 /// the rows ahead checked on every core (`table::Ahead`).
 pub const CHECKS_SIGNATURES: c_int = 4;
+/// The statement reads no column that shows a payload (`TableDef::headers_suffice`):
+/// the scan leaves the payloads undecoded (`MessageFilter::headers_only`).
+pub const HEADERS_ONLY: c_int = 8;
 
 /// Message attributes a scan can filter on (see `MessageColumns`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,8 +150,12 @@ pub fn choose<T: TableDef>(info: &mut IndexInfo) -> bool {
         return true;
     };
     let mut plan = WITH_PATH;
-    if reads_signatures::<T>(info.col_used()) {
+    let col_used = info.col_used();
+    if used::<T>(col_used).any(|(_, c)| c.name == "signature_valid") {
         plan |= CHECKS_SIGNATURES;
+    }
+    if T::headers_suffice(used::<T>(col_used).map(|(i, _)| i)) {
+        plan |= HEADERS_ONLY;
     }
     let mut argv = 1;
     let mut take = |info: &mut IndexInfo, i: usize| {
@@ -191,13 +198,13 @@ pub fn choose<T: TableDef>(info: &mut IndexInfo) -> bool {
     true
 }
 
-/// Does a statement that uses the columns in `col_used` (SQLite's bit mask: bit `i`
-/// for column `i`, bit 63 for every column from 63 on) read a `signature_valid`?
-fn reads_signatures<T: TableDef>(col_used: u64) -> bool {
+/// The table's columns a statement may read, from SQLite's `col_used` (bit `i` for
+/// column `i`, bit 63 for every column from 63 on), with their indexes.
+fn used<T: TableDef>(col_used: u64) -> impl Iterator<Item = (usize, &'static Col)> {
     T::columns()
         .iter()
         .enumerate()
-        .any(|(i, c)| c.name == "signature_valid" && col_used & (1u64 << i.min(63)) != 0)
+        .filter(move |(i, _)| col_used & (1u64 << (*i).min(63)) != 0)
 }
 
 /// What `xFilter` was asked beyond the path and options.

@@ -480,6 +480,9 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
                 .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
             let mut plan = plan::read::<T>(idx_str, args, 1 + usize::from(with_options));
             T::payload_types(&mut plan.filter);
+            if idx_num & plan::HEADERS_ONLY != 0 {
+                plan.filter.headers_only();
+            }
             check_capture_path(Path::new(&path))
                 .map_err(|e| module_error(format!("{}: {e}", T::NAME)))?;
             let mut pipeline_options = T::pipeline_options(&self.state.options);

@@ -2,7 +2,7 @@
 //! (docs/protocol.md section 6.5 steps 1 and 2).
 
 use crate::protocol::MessageType;
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 /// Default peering ports of live, beta, test and dev (docs/protocol.md section 1).
 pub const NODE_PORTS: [u16; 4] = [7075, 54000, 17075, 44000];

@@ -7,7 +7,8 @@ use super::reassembly::{At, Flags, Piece, Reassembler};
 use super::session::Session;
 use super::{Reporting, TcpLimits, TcpSegment};
 use crate::capture::{flow_key, AnomalyKind, ConnectionEventKind, Event, Transport};
-use std::collections::{HashMap, VecDeque};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
 type Endpoint = (IpAddr, u16);
@@ -188,7 +189,7 @@ impl Connection {
         if outcome.late_bytes > 0 {
             late_anomaly(d, outcome.late_bytes, outcome.late_offset, ctx);
         }
-        if outcome.conflict_bytes > 0 {
+        if outcome.conflict_bytes > 0 && limits.report.conflicts {
             ctx.anomaly(
                 d,
                 AnomalyKind::TcpConflict,
@@ -495,14 +496,19 @@ impl ConnectionTable {
         let serial = *next_serial;
         // One per connection created: a u64 does not wrap in any capture.
         *next_serial += 1;
+        let history = if limits.report.conflicts {
+            RETRANSMIT_CHECK_BYTES
+        } else {
+            0
+        };
         let mut conn = Connection {
             serial,
             ends,
             ipv: seg.ipv,
             flow_key: flow_key(Transport::Tcp, ends[0], ends[1]),
             reasm: [
-                Reassembler::new(RETRANSMIT_CHECK_BYTES, limits.reorder_window_segments),
-                Reassembler::new(RETRANSMIT_CHECK_BYTES, limits.reorder_window_segments),
+                Reassembler::new(history, limits.reorder_window_segments),
+                Reassembler::new(history, limits.reorder_window_segments),
             ],
             session: Session::new(client, start_seen, limits.max_buffered_per_direction),
             // From a SYN-ACK alone the client's ISN is what it acknowledges minus one.

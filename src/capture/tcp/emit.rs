@@ -19,8 +19,13 @@ use std::net::IpAddr;
 pub struct Gate {
     confirmed: bool,
     held: Vec<Event>,
-    /// Events beyond `MAX_HELD`, not kept.
+    /// How many of `held` are `tcp_conflict` anomalies. They have their own `MAX_HELD`
+    /// so that turning conflict checks off (`Reporting::conflicts`) changes which
+    /// other events are kept in no case.
+    held_conflicts: usize,
+    /// Events beyond `MAX_HELD`, not kept: other events, conflicts.
     dropped: u64,
+    dropped_conflicts: u64,
 }
 
 /// Events kept for a connection not yet known to be Nano (open, gap, resync...).
@@ -30,6 +35,7 @@ impl Gate {
     /// Frees what an unconfirmed connection held.
     pub fn release(&mut self) {
         self.held = Vec::new();
+        self.held_conflicts = 0;
     }
 
     /// The connection carried Nano traffic (its events are not held back).
@@ -66,10 +72,20 @@ impl Ctx<'_> {
     pub fn push(&mut self, event: Event) {
         if self.gate.confirmed {
             self.out.push_back(event);
-        } else if self.gate.held.len() < MAX_HELD {
-            self.gate.held.push(event);
+            return;
+        }
+        let gate = &mut *self.gate;
+        let conflict = matches!(&event, Event::Anomaly(a) if a.kind == AnomalyKind::TcpConflict);
+        let (kept, dropped) = if conflict {
+            (gate.held_conflicts, &mut gate.dropped_conflicts)
         } else {
-            self.gate.dropped += 1;
+            (gate.held.len() - gate.held_conflicts, &mut gate.dropped)
+        };
+        if kept < MAX_HELD {
+            gate.held_conflicts += usize::from(conflict);
+            gate.held.push(event);
+        } else {
+            *dropped += 1;
         }
     }
 
@@ -80,6 +96,7 @@ impl Ctx<'_> {
             self.gate.confirmed = true;
             self.out.extend(self.gate.held.drain(..));
             self.gate.held = Vec::new();
+            self.gate.held_conflicts = 0;
         }
     }
 
@@ -99,12 +116,21 @@ impl Ctx<'_> {
             self.gate.confirmed = true;
             self.out.extend(self.gate.held.drain(..));
             self.gate.held = Vec::new();
+            self.gate.held_conflicts = 0;
             let dropped = std::mem::take(&mut self.gate.dropped);
             if dropped > 0 {
                 self.anomaly(
                     d,
                     AnomalyKind::TcpOverflow,
                     format!("{dropped} connection events before the first message not kept"),
+                );
+            }
+            let dropped = std::mem::take(&mut self.gate.dropped_conflicts);
+            if dropped > 0 {
+                self.anomaly(
+                    d,
+                    AnomalyKind::TcpConflict,
+                    format!("{dropped} more retransmissions that differ from the first copy, before the first message, not reported one by one"),
                 );
             }
         }

@@ -122,6 +122,11 @@ pub struct Reporting {
     pub node_ids: bool,
     /// The messages a scan wants decoded and emitted (see `capture::selection`).
     pub decode: MessageFilter,
+    /// Compare retransmitted bytes with the first copy, to report those that differ
+    /// (`tcp_conflict`). It costs a copy of every delivered byte, and changes nothing
+    /// but those anomalies: the first copy is kept either way. Off, no `tcp_conflict`
+    /// is reported at all, not even between out-of-order pieces held side by side.
+    pub conflicts: bool,
 }
 
 impl Default for Reporting {
@@ -130,6 +135,7 @@ impl Default for Reporting {
             per_message_events: true,
             node_ids: true,
             decode: MessageFilter::ALL,
+            conflicts: true,
         }
     }
 }

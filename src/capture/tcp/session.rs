@@ -8,6 +8,7 @@ use super::emit::{ConnInfo, Ctx};
 use super::framer::{self, HeaderStep, Pending, Resync, Step};
 use super::handshake::{self, HandshakeSide};
 use super::reassembly::Piece;
+use crate::capture::selection::{not_decoded, Wanted};
 use crate::capture::{AnomalyKind, ConnectionEventKind, Event, MessageEvent, StreamRequest};
 use crate::protocol::header;
 use crate::protocol::{decode_stream_entry, DecodeError, Header, Payload, StreamEntry};
@@ -253,11 +254,11 @@ impl Session {
         }
         // A message the scan does not want is numbered and framed, not decoded; what
         // the session reads from payloads is always wanted (`capture::selection`).
-        let payload = ctx
-            .report
-            .decode
-            .wants(id, &ctx.meta(d), &header)
-            .then(|| framer::decode_framed(&header, buf, n));
+        let payload = match ctx.report.decode.wants(id, &ctx.meta(d), &header) {
+            Wanted::Skip => None,
+            Wanted::Header => Some(not_decoded()),
+            Wanted::Payload => Some(framer::decode_framed(&header, buf, n)),
+        };
         let mut peer_cookie = None;
         let mut answer = Answer::Nothing;
         if let Some(Ok(p)) = &payload {

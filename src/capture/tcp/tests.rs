@@ -5,7 +5,8 @@ use super::handshake::tests::{cookie, example4_response, hex};
 use super::reassembly::PIECE_OVERHEAD;
 use super::{Reporting, TcpLimits, TcpSegment, TcpTracker};
 use crate::capture::{
-    ConnectionEvent, ConnectionEventKind, Event, MessageEvent, StreamItemEvent, StreamRequest,
+    AnomalyKind, ConnectionEvent, ConnectionEventKind, Event, MessageEvent, StreamItemEvent,
+    StreamRequest,
 };
 use crate::protocol::test_rng::Rng;
 use crate::protocol::{Block, Payload, StreamEntry};
@@ -1569,8 +1570,13 @@ fn memory_budget_drops_unframed_bytes_too() {
     assert_eq!(summary(&h, &ev), vec![(CLIENT, 0x02, 144)]);
 }
 
-#[test]
-fn arbitrary_segments_never_panic() {
+/// One random segment of `arbitrary_segments`: direction, client port, seq, flags,
+/// payload.
+type RandomSegment = (usize, u16, u32, &'static str, Vec<u8>);
+
+/// 300 segments cut from real messages, some corrupted, with random flags and
+/// sequence numbers: retransmissions, overlaps and gaps, some of them conflicting.
+fn arbitrary_segments(rng: &mut Rng) -> Vec<RandomSegment> {
     let pieces = [
         keepalive(),
         confirm_req(),
@@ -1586,6 +1592,49 @@ fn arbitrary_segments_never_panic() {
         vec![0x01],
         vec![0u8; 64],
     ];
+    let mut seqs = Harness::new().seq;
+    let mut out = Vec::new();
+    for _ in 0..300 {
+        let d = (rng.next() % 2) as usize;
+        let port = 51000 + (rng.next() % 3) as u16;
+        let mut payload = Vec::new();
+        for _ in 0..rng.next() % 4 {
+            let p = &pieces[(rng.next() % pieces.len() as u64) as usize];
+            let a = (rng.next() % (p.len() as u64 + 1)) as usize;
+            let b = a + (rng.next() % ((p.len() - a) as u64 + 1)) as usize;
+            payload.extend_from_slice(if rng.next() % 3 == 0 { &p[a..b] } else { p });
+        }
+        if rng.next() % 5 == 0 {
+            for byte in payload.iter_mut() {
+                if rng.next() % 50 == 0 {
+                    *byte = rng.next() as u8;
+                }
+            }
+        }
+        let flags = ["A", "A", "A", "A", "S", "SA", "FA", "R"][(rng.next() % 8) as usize];
+        let seq = match rng.next() % 4 {
+            0 => rng.next() as u32,
+            1 => seqs[d].wrapping_sub((rng.next() % 500) as u32),
+            _ => seqs[d],
+        };
+        seqs[d] = seq.wrapping_add(payload.len() as u32);
+        out.push((d, port, seq, flags, payload));
+    }
+    out
+}
+
+fn replay(limits: TcpLimits, segments: &[RandomSegment]) -> Vec<Event> {
+    let mut h = Harness::with_limits(limits);
+    for (d, port, seq, flags, payload) in segments {
+        h.ends[CLIENT].1 = *port;
+        h.raw(*d, *seq, flags, payload);
+    }
+    h.finish();
+    h.events()
+}
+
+#[test]
+fn arbitrary_segments_never_panic() {
     let mut rng = Rng(0x1234_5678_9abc_def1);
     for round in 0..40 {
         let limits = TcpLimits {
@@ -1600,39 +1649,41 @@ fn arbitrary_segments_never_panic() {
                 ..Reporting::default()
             },
         };
-        let mut h = Harness::with_limits(limits);
-        for _ in 0..300 {
-            let d = (rng.next() % 2) as usize;
-            h.ends[CLIENT].1 = 51000 + (rng.next() % 3) as u16;
-            let mut payload = Vec::new();
-            for _ in 0..rng.next() % 4 {
-                let p = &pieces[(rng.next() % pieces.len() as u64) as usize];
-                let a = (rng.next() % (p.len() as u64 + 1)) as usize;
-                let b = a + (rng.next() % ((p.len() - a) as u64 + 1)) as usize;
-                payload.extend_from_slice(if rng.next() % 3 == 0 { &p[a..b] } else { p });
-            }
-            if rng.next() % 5 == 0 {
-                for byte in payload.iter_mut() {
-                    if rng.next() % 50 == 0 {
-                        *byte = rng.next() as u8;
-                    }
-                }
-            }
-            let flags = ["A", "A", "A", "A", "S", "SA", "FA", "R"][(rng.next() % 8) as usize];
-            let seq = match rng.next() % 4 {
-                0 => rng.next() as u32,
-                1 => h.seq[d].wrapping_sub((rng.next() % 500) as u32),
-                _ => h.seq[d],
-            };
-            h.raw(d, seq, flags, &payload);
-            h.seq[d] = seq.wrapping_add(payload.len() as u32);
-        }
-        h.finish();
-        let ev = h.events();
+        let segments = arbitrary_segments(&mut rng);
+        let ev = replay(limits, &segments);
         // Ids are handed out once each, in order.
         let ids: Vec<u64> = messages(&ev).iter().map(|m| m.id).collect();
         assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "round {round}");
     }
+}
+
+/// Not comparing retransmissions with the first copy (`Reporting::conflicts` off, for
+/// tables that show no anomalies) drops the `tcp_conflict` anomalies and nothing else.
+#[test]
+fn without_conflict_checks_only_the_conflicts_go() {
+    let mut rng = Rng(0x0dd_ba11_cafe_f00d);
+    let mut conflicts = 0;
+    for round in 0..40 {
+        let segments = arbitrary_segments(&mut rng);
+        let checked = replay(TcpLimits::default(), &segments);
+        let mut limits = TcpLimits::default();
+        limits.report.conflicts = false;
+        let unchecked = replay(limits, &segments);
+        let is_conflict =
+            |e: &Event| matches!(e, Event::Anomaly(a) if a.kind == AnomalyKind::TcpConflict);
+        conflicts += checked.iter().filter(|e| is_conflict(e)).count();
+        assert!(!unchecked.iter().any(is_conflict), "round {round}");
+        let rest: Vec<&Event> = checked.iter().filter(|e| !is_conflict(e)).collect();
+        let other: Vec<&Event> = unchecked.iter().collect();
+        if let Some(i) = (0..rest.len().min(other.len())).find(|&i| rest[i] != other[i]) {
+            panic!("round {round}, event {i}:\n{:?}\n{:?}", rest[i], other[i]);
+        }
+        assert_eq!(rest.len(), other.len(), "round {round}");
+    }
+    assert!(
+        conflicts > 10,
+        "too few conflicting retransmissions: {conflicts}"
+    );
 }
 
 /// Throughput of the realtime path: `cargo test --release --lib throughput -- --ignored

@@ -30,6 +30,10 @@ impl TableDef for Anomalies {
         C::COLS
     }
 
+    fn shows_anomalies() -> bool {
+        true
+    }
+
     fn rows(ev: &Event, _scan: &ScanState) -> usize {
         match ev {
             Event::Anomaly(_) => 1,

@@ -63,6 +63,7 @@ impl TableDef for Connections {
         o.tcp.report = Reporting {
             per_message_events: options.details,
             node_ids: true,
+            conflicts: Self::shows_anomalies(),
             ..Reporting::default()
         };
         o

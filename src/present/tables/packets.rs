@@ -95,6 +95,12 @@ impl TableDef for Packets {
         }
     }
 
+    /// One row per message whatever its payload, and only these three columns look
+    /// at it: `SELECT count(*)` or a `GROUP BY msg_name` decodes no payload.
+    fn headers_suffice(mut cols: impl Iterator<Item = usize>) -> bool {
+        cols.all(|c| !matches!(C::ALL[c], C::ItemCount | C::Error | C::Details))
+    }
+
     fn column<'e>(ev: &'e Event, _row: usize, col: usize, _scan: &ScanState) -> Value<'e> {
         let Event::Message(m) = ev else {
             return Value::Null;
