@@ -1574,43 +1574,16 @@ fn memory_budget_drops_unframed_bytes_too() {
 /// payload.
 type RandomSegment = (usize, u16, u32, &'static str, Vec<u8>);
 
-/// 300 segments cut from real messages, some corrupted, with random flags and
+/// 300 segments cut from the fuzzer's corpus, some corrupted, with random flags and
 /// sequence numbers: retransmissions, overlaps and gaps, some of them conflicting.
 fn arbitrary_segments(rng: &mut Rng) -> Vec<RandomSegment> {
-    let pieces = [
-        keepalive(),
-        confirm_req(),
-        telemetry_req(),
-        handshake_query(),
-        handshake_response(),
-        frontier_req(),
-        bulk_pull(Some(5)),
-        bulk_push(),
-        bulk_pull_account(2),
-        state_block_item(),
-        frontier_entry(4),
-        vec![0x01],
-        vec![0u8; 64],
-    ];
+    let corpus = fuzz::corpus();
     let mut seqs = Harness::new().seq;
     let mut out = Vec::new();
     for _ in 0..300 {
         let d = (rng.next() % 2) as usize;
         let port = 51000 + (rng.next() % 3) as u16;
-        let mut payload = Vec::new();
-        for _ in 0..rng.next() % 4 {
-            let p = &pieces[(rng.next() % pieces.len() as u64) as usize];
-            let a = (rng.next() % (p.len() as u64 + 1)) as usize;
-            let b = a + (rng.next() % ((p.len() - a) as u64 + 1)) as usize;
-            payload.extend_from_slice(if rng.next() % 3 == 0 { &p[a..b] } else { p });
-        }
-        if rng.next() % 5 == 0 {
-            for byte in payload.iter_mut() {
-                if rng.next() % 50 == 0 {
-                    *byte = rng.next() as u8;
-                }
-            }
-        }
+        let payload = fuzz::rand_payload(rng, &corpus);
         let flags = ["A", "A", "A", "A", "S", "SA", "FA", "R"][(rng.next() % 8) as usize];
         let seq = match rng.next() % 4 {
             0 => rng.next() as u32,

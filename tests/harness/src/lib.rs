@@ -61,6 +61,38 @@ pub fn shared_capture(name: &str) -> Option<PathBuf> {
     p.exists().then_some(p)
 }
 
+/// Every committed capture of `tests/fixtures` as a SQL literal, sorted, and the real
+/// capture when it is there (a skip is noted when it is not).
+pub fn every_capture() -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(repo_root().join("tests/fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("pcap" | "pcapng")
+            )
+        })
+        .map(|p| lit(&p))
+        .collect();
+    out.sort();
+    assert!(out.len() >= 8, "fixtures missing: {out:?}");
+    match shared_capture("rsnano_dev_live_small.pcap") {
+        Some(p) => out.push(lit(&p)),
+        None => skip("rsnano_dev_live_small.pcap is not in the captures directory"),
+    }
+    out
+}
+
+/// The plan SQLite shows for `sql` (`EXPLAIN QUERY PLAN`), one detail per line.
+pub fn query_plan(conn: &Connection, sql: &str) -> String {
+    let rows = query(conn, &format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    rows.iter()
+        .map(|r| value_text(&r[3]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// An in-memory database with the extension loaded.
 pub fn connect() -> Connection {
     let conn = Connection::open_in_memory().expect("open sqlite");

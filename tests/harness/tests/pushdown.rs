@@ -7,43 +7,12 @@ use nanocap_tests::*;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
-/// Every committed capture, and the real one when present.
-fn captures() -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(repo_root().join("tests/fixtures"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("pcap" | "pcapng")
-            )
-        })
-        .map(|p| lit(&p))
-        .collect();
-    out.sort();
-    assert!(out.len() >= 8, "fixtures missing: {out:?}");
-    match shared_capture("rsnano_dev_live_small.pcap") {
-        Some(p) => out.push(lit(&p)),
-        None => skip("rsnano_dev_live_small.pcap is not in the captures directory"),
-    }
-    out
-}
-
 fn int(conn: &Connection, sql: &str) -> i64 {
     match scalar(conn, sql) {
         Value::Integer(i) => i,
         Value::Null => 0,
         v => panic!("{sql}: not an integer: {v:?}"),
     }
-}
-
-/// The plan SQLite shows for `sql`, one detail per line.
-fn plan(conn: &Connection, sql: &str) -> String {
-    let rows = query(conn, &format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-    rows.iter()
-        .map(|r| value_text(&r[3]))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// `cond` with its column defeated: `+msg_type = 5` cannot be pushed.
@@ -60,7 +29,7 @@ fn defeated(cond: &str) -> String {
 fn same_rows(conn: &Connection, table: &str, f: &str, cond: &str) -> usize {
     let pushed = format!("SELECT * FROM {table}({f}) WHERE {cond}");
     let plain = format!("SELECT * FROM {table}({f}) WHERE {}", defeated(cond));
-    let shown = plan(conn, &pushed);
+    let shown = query_plan(conn, &pushed);
     let first = cond
         .split(|c: char| !c.is_alphanumeric() && c != '_')
         .next();
@@ -69,7 +38,7 @@ fn same_rows(conn: &Connection, table: &str, f: &str, cond: &str) -> usize {
         "{pushed}: the constraint is not in the plan: {shown}"
     );
     // `INDEX 1:` (the path), or `5:` when signatures are checked ahead: no terms.
-    let plain_plan = plan(conn, &plain);
+    let plain_plan = query_plan(conn, &plain);
     assert!(
         plain_plan.ends_with("INDEX 1:") || plain_plan.ends_with("INDEX 5:"),
         "{plain}: still pushed: {plain_plan}"
@@ -84,7 +53,7 @@ fn same_rows(conn: &Connection, table: &str, f: &str, cond: &str) -> usize {
 fn message_filters_pushed_or_not_give_the_same_rows() {
     let conn = connect();
     let mut matched = 0;
-    for f in captures() {
+    for f in every_capture() {
         let n = int(&conn, &format!("SELECT max(id) FROM nano_packets({f})"));
         let frames = int(&conn, &format!("SELECT max(frame) FROM nano_packets({f})"));
         let mid_time = int(
@@ -165,7 +134,7 @@ fn message_ids_only_grow_in_scan_order_and_frames_never_decrease() {
     // messages in the order they could be read, and a message's frame is the one
     // that let it be read.
     let conn = connect();
-    for f in captures() {
+    for f in every_capture() {
         let sql = format!(
             "SELECT count(*) FROM (SELECT id, lag(id) OVER () AS before FROM nano_packets({f})) \
              WHERE id <= before"
@@ -281,10 +250,10 @@ fn joins_served_from_the_decoded_file_equal_joins_that_rescan() {
     scalar(&rescanning, "SELECT nano_join_cache(0)");
     let real = shared_capture("rsnano_dev_live_small.pcap").map(|p| lit(&p));
     let mut rows = 0;
-    for f in captures() {
+    for f in every_capture() {
         for join in joins(&f) {
             let (sql, materialized) = join_sql(&join);
-            let shown = plan(&cached, &sql);
+            let shown = query_plan(&cached, &sql);
             assert!(shown.contains(":key:"), "{sql}: no lookup planned: {shown}");
             let got = sorted(&cached, &sql);
             assert_eq!(got, sorted(&cached, &materialized), "{sql}");
@@ -334,8 +303,8 @@ fn lookups_compare_values_the_way_sqlite_does() {
             "SELECT k.column1, t.* FROM {keys} k JOIN {table}({f}) t \
              ON coalesce(t.{col} = k.column1, 0)"
         );
-        assert!(plan(&conn, &pushed).contains(&format!("key:{col}")));
-        assert!(!plan(&conn, &plain).contains("key:"));
+        assert!(query_plan(&conn, &pushed).contains(&format!("key:{col}")));
+        assert!(!query_plan(&conn, &plain).contains("key:"));
         assert_eq!(sorted(&conn, &pushed), sorted(&conn, &plain), "{pushed}");
     }
 }
@@ -422,7 +391,7 @@ fn tables_that_decode_only_their_messages_miss_no_row() {
     // file decoded whole. Looked up flow by flow, every table has the rows it scans.
     let conn = connect();
     let mut rows = 0;
-    for f in captures() {
+    for f in every_capture() {
         for table in [
             "nano_blocks",
             "nano_votes",
@@ -451,7 +420,7 @@ fn tables_that_decode_only_their_messages_miss_no_row() {
                      UNION SELECT flow_key FROM {table}({args})) k \
                      JOIN {table}({args}) t ON t.flow_key = k.flow_key"
                 );
-                assert!(plan(&conn, &looked_up).contains("key:flow_key"));
+                assert!(query_plan(&conn, &looked_up).contains("key:flow_key"));
                 let got = sorted(&conn, &scanned);
                 assert_eq!(got, sorted(&conn, &looked_up), "{scanned}");
                 rows += got.len();

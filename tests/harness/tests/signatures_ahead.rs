@@ -4,14 +4,6 @@
 use nanocap_tests::*;
 use rusqlite::types::Value;
 
-fn plan(conn: &rusqlite::Connection, sql: &str) -> String {
-    let rows = query(conn, &format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-    rows.iter()
-        .map(|r| value_text(&r[3]))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn checks_are_made_ahead_only_when_a_statement_reads_them() {
     let conn = connect();
@@ -33,7 +25,7 @@ fn checks_are_made_ahead_only_when_a_statement_reads_them() {
         (format!("SELECT * FROM nano_telemetry({f})"), true),
         (format!("SELECT * FROM nano_packets({f})"), false),
     ] {
-        let shown = plan(&conn, &sql);
+        let shown = query_plan(&conn, &sql);
         assert_eq!(shown.contains("INDEX 5:"), ahead, "{sql}: {shown}");
     }
 }

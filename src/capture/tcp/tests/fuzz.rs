@@ -8,7 +8,7 @@ use super::*;
 
 /// Pieces a hostile stream is made of: real messages, bootstrap requests and stream
 /// entries, plausible headers announcing long payloads, runs of 'R', noise.
-fn corpus() -> Vec<Vec<u8>> {
+pub(super) fn corpus() -> Vec<Vec<u8>> {
     let mut asc = header(LIVE, 0x0e, 0xffff); // 9 + 65535 bytes announced
     asc.extend_from_slice(&[1; 20]);
     vec![
@@ -39,7 +39,7 @@ fn corpus() -> Vec<Vec<u8>> {
     ]
 }
 
-fn rand_payload(rng: &mut Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
+pub(super) fn rand_payload(rng: &mut Rng, corpus: &[Vec<u8>]) -> Vec<u8> {
     let mut payload = Vec::new();
     match rng.next() % 10 {
         0 => {}
