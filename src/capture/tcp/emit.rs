@@ -18,11 +18,10 @@ use std::net::IpAddr;
 #[derive(Debug, Default)]
 pub struct Gate {
     confirmed: bool,
+    /// At most `MAX_HELD` `tcp_conflict` anomalies and as many other events: conflicts
+    /// have their own bound so that turning conflict checks off
+    /// (`Reporting::conflicts`) never changes which other events are kept.
     held: Vec<Event>,
-    /// How many of `held` are `tcp_conflict` anomalies. They have their own `MAX_HELD`
-    /// so that turning conflict checks off (`Reporting::conflicts`) changes which
-    /// other events are kept in no case.
-    held_conflicts: usize,
     /// Events beyond `MAX_HELD`, not kept: other events, conflicts.
     dropped: u64,
     dropped_conflicts: u64,
@@ -31,11 +30,14 @@ pub struct Gate {
 /// Events kept for a connection not yet known to be Nano (open, gap, resync...).
 const MAX_HELD: usize = 8;
 
+fn is_conflict(event: &Event) -> bool {
+    matches!(event, Event::Anomaly(a) if a.kind == AnomalyKind::TcpConflict)
+}
+
 impl Gate {
     /// Frees what an unconfirmed connection held.
     pub fn release(&mut self) {
         self.held = Vec::new();
-        self.held_conflicts = 0;
     }
 
     /// The connection carried Nano traffic (its events are not held back).
@@ -75,14 +77,19 @@ impl Ctx<'_> {
             return;
         }
         let gate = &mut *self.gate;
-        let conflict = matches!(&event, Event::Anomaly(a) if a.kind == AnomalyKind::TcpConflict);
-        let (kept, dropped) = if conflict {
-            (gate.held_conflicts, &mut gate.dropped_conflicts)
+        let conflict = is_conflict(&event);
+        // Counted afresh: the list is short and only unconfirmed connections hold.
+        let kept = gate
+            .held
+            .iter()
+            .filter(|e| is_conflict(e) == conflict)
+            .count();
+        let dropped = if conflict {
+            &mut gate.dropped_conflicts
         } else {
-            (gate.held.len() - gate.held_conflicts, &mut gate.dropped)
+            &mut gate.dropped
         };
         if kept < MAX_HELD {
-            gate.held_conflicts += usize::from(conflict);
             gate.held.push(event);
         } else {
             *dropped += 1;
@@ -96,7 +103,6 @@ impl Ctx<'_> {
             self.gate.confirmed = true;
             self.out.extend(self.gate.held.drain(..));
             self.gate.held = Vec::new();
-            self.gate.held_conflicts = 0;
         }
     }
 
@@ -116,7 +122,6 @@ impl Ctx<'_> {
             self.gate.confirmed = true;
             self.out.extend(self.gate.held.drain(..));
             self.gate.held = Vec::new();
-            self.gate.held_conflicts = 0;
             let dropped = std::mem::take(&mut self.gate.dropped);
             if dropped > 0 {
                 self.anomaly(
