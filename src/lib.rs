@@ -3,6 +3,10 @@
 
 pub mod capture;
 pub mod config;
+#[cfg(feature = "sql")]
+mod panic_text;
+#[cfg(feature = "sql")]
+pub(crate) use panic_text::panic_text;
 #[cfg(feature = "synth")]
 pub mod fuzzing;
 pub mod present;

@@ -5,6 +5,7 @@
 //! times slower. The text is written straight into one `String` (building a value
 //! tree first cost more than all other columns together).
 
+use crate::present::text::string_with_capacity;
 use crate::protocol::*;
 use std::fmt::Write;
 
@@ -64,9 +65,18 @@ impl<'a> Obj<'a> {
 
     /// `nano_` addresses are base32 letters and digits: written without escaping.
     fn account(&mut self, k: &'static str, v: &[u8; 32]) -> &mut Self {
+        self.key_text(k, ACCOUNT_PREFIX, v)
+    }
+
+    /// A node id in its `node_` form, like an account.
+    fn node_id(&mut self, k: &'static str, v: &[u8; 32]) -> &mut Self {
+        self.key_text(k, NODE_ID_PREFIX, v)
+    }
+
+    fn key_text(&mut self, k: &'static str, prefix: &str, v: &[u8; 32]) -> &mut Self {
         let out = self.key(k);
         out.push('"');
-        push_key_text(out, ACCOUNT_PREFIX, v);
+        push_key_text(out, prefix, v);
         out.push('"');
         self
     }
@@ -208,7 +218,7 @@ fn write_timing(o: &mut Obj<'_>, v: &Vote, version_using: u8) {
 /// The payload of a cleanly decoded message as a JSON object.
 pub fn payload_json(hdr: &Header, p: &Payload) -> String {
     let net = hdr.network;
-    let mut out = String::with_capacity(512);
+    let mut out = string_with_capacity(512);
     let mut o = Obj::new(&mut out);
     match p {
         Payload::Keepalive(k) => {
@@ -272,7 +282,7 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
                 .opt_hex("cookie", hs.query.as_ref().map(|c| &c[..]));
             if let Some(r) = &hs.response {
                 o.obj("response", |o| {
-                    o.str("node_id", &encode_node_id(&r.node_id))
+                    o.node_id("node_id", &r.node_id)
                         .opt_hex("salt", r.v2.as_ref().map(|(s, _)| &s[..]))
                         .opt_hex("genesis", r.v2.as_ref().map(|(_, g)| &g[..]))
                         .hex("signature", &r.signature);
@@ -291,7 +301,7 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
             Some(d) => {
                 o.bool("empty", false)
                     .hex("signature", &d.signature)
-                    .str("node_id", &encode_node_id(&d.node_id))
+                    .node_id("node_id", &d.node_id)
                     .num("block_count", d.block_count)
                     .num("cemented_count", d.cemented_count)
                     .num("unchecked_count", d.unchecked_count)

@@ -5,6 +5,7 @@
 
 #[macro_use]
 pub mod values;
+mod address;
 pub mod json;
 pub mod per_message;
 pub mod signatures;

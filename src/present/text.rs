@@ -5,9 +5,56 @@
 //! inside the value itself, so producing a column allocates nothing; only long text
 //! (signatures, the `details` JSON, hash lists) is a `String`. The buffer is no larger
 //! than that because every value is moved a few times on its way to a sink.
+//!
+//! Those `String`s are recycled: a sink done with a value gives its text back
+//! (`recycle`), and the next long text formatted on that thread is written into the
+//! same buffer (`string_with_capacity`). The table functions' cursor does, so a scan
+//! formats long text without allocating once its buffers have grown; a sink that just
+//! drops its values (the store writer keeps them in a batch) frees them as before.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::ops::Deref;
+
+/// Spare buffers one thread keeps for long text, and the largest it keeps (bytes).
+const SPARE_STRINGS: usize = 8;
+const MAX_SPARE_BYTES: usize = 64 * 1024;
+
+thread_local! {
+    static SPARE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An empty `String` with room for `n` bytes: a recycled buffer when this thread has
+/// one.
+pub fn string_with_capacity(n: usize) -> String {
+    let spare = SPARE
+        .try_with(|spare| spare.borrow_mut().pop())
+        .ok()
+        .flatten();
+    let mut s = spare.unwrap_or_default();
+    s.reserve(n);
+    s
+}
+
+/// Gives an owned text's buffer back for the next long text of this thread; other
+/// texts are just dropped. Bounded: `SPARE_STRINGS` buffers of at most
+/// `MAX_SPARE_BYTES` each.
+pub fn recycle(text: Text<'_>) {
+    let Text::Owned(mut s) = text else {
+        return;
+    };
+    if s.capacity() == 0 || s.capacity() > MAX_SPARE_BYTES {
+        return;
+    }
+    s.clear();
+    // During the thread's own teardown the pool is gone: the buffer is just freed.
+    let _ = SPARE.try_with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare.len() < SPARE_STRINGS {
+            spare.push(s);
+        }
+    });
+}
 
 /// Bytes an `Inline` holds, with one to spare for a sink that wants a terminator
 /// (`sql::result` hands text to SQLite NUL-terminated).
@@ -106,7 +153,7 @@ impl<'a> Text<'a> {
         if write(&mut inline).is_ok() {
             return Text::Inline(inline);
         }
-        let mut s = String::new();
+        let mut s = string_with_capacity(2 * Inline::MAX_LEN);
         // Writing into a String cannot fail.
         let _ = write(&mut s);
         Text::Owned(s)
@@ -194,5 +241,24 @@ mod tests {
         assert!(matches!(long, Text::Owned(_)));
         assert_eq!(long.len(), 500);
         assert_eq!(short, Text::Borrowed("12345"), "equal by content");
+    }
+
+    #[test]
+    fn recycled_text_buffers_are_reused_emptied_and_bounded() {
+        let mut first = string_with_capacity(300);
+        first.push_str("a long text");
+        let buffer = first.as_ptr();
+        recycle(Text::Owned(first));
+        let second = string_with_capacity(10);
+        assert_eq!(second.as_ptr(), buffer, "the same buffer, reused");
+        assert!(second.is_empty() && second.capacity() >= 300);
+        // Borrowed and inline texts give nothing back; a huge buffer is not kept.
+        recycle(Text::Borrowed("x"));
+        recycle(Text::Owned(String::with_capacity(MAX_SPARE_BYTES + 1)));
+        assert_eq!(SPARE.with(|s| s.borrow().len()), 0);
+        for _ in 0..3 * SPARE_STRINGS {
+            recycle(Text::Owned(String::with_capacity(16)));
+        }
+        assert_eq!(SPARE.with(|s| s.borrow().len()), SPARE_STRINGS);
     }
 }

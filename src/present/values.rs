@@ -1,9 +1,11 @@
 //! How protocol values look in a table: uppercase hex, `nano_` accounts, decimal raw
 //! amounts, UTC time text. One place, so every table shows a field the same way.
 
-use super::text::{Inline, Text};
+use super::text::{string_with_capacity, Inline, Text};
 use crate::capture::{time_usec_ascii, PacketMeta, Transport};
-use crate::protocol::{encoded_body, hex_upper, hex_upper_into, ACCOUNT_PREFIX, NODE_ID_PREFIX};
+use crate::protocol::{
+    encoded_body, hex_upper_into, push_hex_upper, ACCOUNT_PREFIX, NODE_ID_PREFIX,
+};
 use std::borrow::Cow;
 
 /// One column value, in SQLite's five storage classes but with no SQLite behind it.
@@ -57,7 +59,7 @@ fn display(v: impl std::fmt::Display) -> Value<'static> {
 }
 
 /// Decimal text of an integer, in place.
-fn decimal(v: impl itoa::Integer) -> Value<'static> {
+pub fn decimal(v: impl itoa::Integer) -> Value<'static> {
     let mut digits = itoa::Buffer::new();
     let mut t = Inline::new();
     // 40 digits at most (u128): always fits.
@@ -87,7 +89,9 @@ pub fn u64_value(v: u64) -> Value<'static> {
 pub fn hex(bytes: &[u8]) -> Value<'static> {
     let n = 2 * bytes.len();
     if n > Inline::MAX_LEN {
-        return text(hex_upper(bytes));
+        let mut long = string_with_capacity(n);
+        push_hex_upper(&mut long, bytes);
+        return text(long);
     }
     let mut digits = [0u8; Inline::MAX_LEN];
     hex_upper_into(bytes, &mut digits[..n]);
@@ -182,14 +186,21 @@ pub enum Place {
     FlowKey,
 }
 
+/// An IP address as the text `Display` gives it, in place.
+pub fn ip(addr: std::net::IpAddr) -> Value<'static> {
+    let mut t = Inline::new();
+    super::address::push_ip(&mut t, addr);
+    Value::Text(Text::Inline(t))
+}
+
 pub fn place(m: &PacketMeta, which: Place) -> Value<'static> {
     match which {
         Place::Frame => u64_value(m.frame),
         Place::Time => time_text(m.time_usec),
         Place::TimeUsec => int(m.time_usec),
-        Place::SrcIp => display(m.src_ip),
+        Place::SrcIp => ip(m.src_ip),
         Place::SrcPort => int(m.src_port),
-        Place::DstIp => display(m.dst_ip),
+        Place::DstIp => ip(m.dst_ip),
         Place::DstPort => int(m.dst_port),
         Place::FlowKey => int(m.flow_key),
     }

@@ -95,9 +95,9 @@ fn missing_terminator(what: &str, n: usize) -> Malformed {
 }
 
 /// `[type][block]` repeated until the not_a_block byte 0x01.
-fn blocks(mut i: &[u8]) -> Result<Vec<Block>, Malformed> {
+fn blocks(mut i: &[u8]) -> Result<List<Block>, Malformed> {
     let what = "asc_pull_ack blocks";
-    let mut out = Vec::new();
+    let mut out = List::with_capacity(0);
     loop {
         let Some((&bt, rest)) = i.split_first() else {
             return Err(missing_terminator(what, out.len()));
@@ -112,9 +112,9 @@ fn blocks(mut i: &[u8]) -> Result<Vec<Block>, Malformed> {
 }
 
 /// `account ‖ hash` entries until one has a zero account or a zero hash.
-fn frontiers(mut i: &[u8]) -> Result<Vec<(PublicKey, Hash)>, Malformed> {
+fn frontiers(mut i: &[u8]) -> Result<List<(PublicKey, Hash)>, Malformed> {
     let what = "asc_pull_ack frontiers";
-    let mut out = Vec::with_capacity(i.len() / 64);
+    let mut out = List::with_capacity(i.len() / 64);
     loop {
         if i.len() < 64 {
             return Err(missing_terminator(what, out.len()));

@@ -2,9 +2,9 @@
 //! datagram) or a legacy vote-by-block; vote hash, signature and timestamp meaning (5.4, 8).
 
 use super::block::{block_size, parse_block};
-use super::crypto::{blake2b_256, verify, SignatureCheck};
+use super::crypto::{blake2b_256, blake2b_256_of, verify, SignatureCheck};
 use super::wire::{bad_length, bytes, exact_len, malformed, run};
-use super::{ConfirmAck, Hash, Header, Malformed, Vote};
+use super::{ConfirmAck, Hash, Header, List, Malformed, Vote};
 use nom::number::complete::le_u64;
 
 /// Size of the vote fields before the hashes or block.
@@ -43,7 +43,7 @@ pub(crate) fn decode(
                 exact_len(what, payload, VOTE_HEADER_SIZE + 32 * count)?;
                 count
             };
-            let mut hashes = Vec::with_capacity(count);
+            let mut hashes = List::with_capacity(count);
             let mut r = rest;
             for _ in 0..count {
                 let (next, hash) = run(what, bytes::<32>, r)?;
@@ -54,7 +54,7 @@ pub(crate) fn decode(
         }
         Some(size) => {
             exact_len(what, payload, VOTE_HEADER_SIZE + size)?;
-            (Vec::new(), Some(Box::new(parse_block(bt, rest, what)?.1)))
+            (List::new(), Some(Box::new(parse_block(bt, rest, what)?.1)))
         }
     };
     Ok(ConfirmAck {
@@ -128,13 +128,11 @@ impl Vote {
         let ts = self.timestamp_raw.to_le_bytes();
         match &self.block {
             Some(block) => blake2b_256(&[&block.hash(), &ts]),
-            None => {
-                let mut parts: Vec<&[u8]> = Vec::with_capacity(self.hashes.len() + 2);
-                parts.push(b"vote ");
-                parts.extend(self.hashes.iter().map(|h| h.as_slice()));
-                parts.push(&ts);
-                blake2b_256(&parts)
-            }
+            None => blake2b_256_of(
+                std::iter::once(&b"vote "[..])
+                    .chain(self.hashes.iter().map(|h| h.as_slice()))
+                    .chain(std::iter::once(&ts[..])),
+            ),
         }
     }
 

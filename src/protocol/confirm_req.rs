@@ -3,7 +3,7 @@
 
 use super::block::{block_size, parse_block};
 use super::wire::{bytes, exact_len, is_zero, malformed, run};
-use super::{ConfirmReq, Hash, Header, Malformed};
+use super::{ConfirmReq, Hash, Header, List, Malformed};
 use nom::number::complete::u8 as byte;
 
 pub(crate) fn decode(
@@ -18,7 +18,7 @@ pub(crate) fn decode(
         None => {
             let count = h.item_count().unwrap_or(0) as usize;
             exact_len("confirm_req", payload, 64 * count)?;
-            let mut pairs = Vec::with_capacity(count);
+            let mut pairs = List::with_capacity(count);
             let mut rest = payload;
             for _ in 0..count {
                 let (r, pair) = run("confirm_req", (bytes::<32>, bytes::<32>), rest)?;
@@ -63,7 +63,7 @@ fn check_pairs(pairs: &[(Hash, Hash)], count: usize) -> Result<(), Malformed> {
 fn decode_v18(payload: &[u8]) -> Result<ConfirmReq, Malformed> {
     let what = "V18 confirm_req";
     let (mut rest, count) = run(what, byte, payload)?;
-    let mut pairs = Vec::with_capacity(count as usize);
+    let mut pairs = List::with_capacity(count as usize);
     for _ in 0..count {
         let (r, hash) = run(what, bytes::<32>, rest)?;
         let (r, root) = if is_zero(&hash) {

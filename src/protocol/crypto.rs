@@ -7,6 +7,12 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 /// BLAKE2b-256 over the concatenation of `parts`.
 pub fn blake2b_256(parts: &[&[u8]]) -> [u8; 32] {
+    blake2b_256_of(parts.iter().copied())
+}
+
+/// BLAKE2b-256 of the concatenation of `parts`, for a number of parts known only at
+/// run time (no list of them to build).
+pub fn blake2b_256_of<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> [u8; 32] {
     let mut h = Blake2b::<U32>::new();
     for p in parts {
         h.update(p);

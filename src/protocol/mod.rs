@@ -20,6 +20,7 @@ pub mod frontier_req;
 pub mod header;
 pub mod hex;
 pub mod keepalive;
+pub mod list;
 pub mod node_id_handshake;
 pub mod publish;
 pub mod stream;
@@ -42,6 +43,7 @@ pub use confirm_ack::VoteTiming;
 pub use decode::*;
 pub use header::{msg_name, network_name, MessageType, HEADER_SIZE, MAGIC, MAX_MESSAGE_SIZE};
 pub use hex::{hex_upper, hex_upper_into, push_hex_upper};
+pub use list::List;
 pub use types::*;
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -816,7 +816,7 @@ fn example_5_confirm_req() {
     assert_eq!(
         p,
         Payload::ConfirmReq(ConfirmReq::ByHash {
-            pairs: vec![(h32(EX2_HASH), h32(DEV_GENESIS_HASH))],
+            pairs: vec![(h32(EX2_HASH), h32(DEV_GENESIS_HASH))].into(),
             v18_body_count: false
         })
     );
@@ -1013,7 +1013,7 @@ fn asc_pull_ack_bodies() {
     let (_, Payload::AscPullAck(e)) = decode_ok(&ack(1, 6, &[1])) else {
         panic!()
     };
-    assert_eq!(e.body, AscPullAckBody::Blocks(vec![]));
+    assert_eq!(e.body, AscPullAckBody::Blocks(List::new()));
     // missing terminator, bad type byte, truncated block
     assert_eq!(
         decode_err(&ack(1, 5, &body[..body.len() - 1])).code,
@@ -1060,7 +1060,7 @@ fn asc_pull_ack_bodies() {
     };
     assert_eq!(
         a.body,
-        AscPullAckBody::Frontiers(vec![([1; 32], [2; 32]), ([3; 32], [4; 32])])
+        AscPullAckBody::Frontiers(vec![([1; 32], [2; 32]), ([3; 32], [4; 32])].into())
     );
     // an entry with only the hash zero also ends the list
     let mut half = fr[..64].to_vec();
@@ -1069,7 +1069,10 @@ fn asc_pull_ack_bodies() {
     let (_, Payload::AscPullAck(a)) = decode_ok(&ack(3, 2, &half)) else {
         panic!()
     };
-    assert_eq!(a.body, AscPullAckBody::Frontiers(vec![([1; 32], [2; 32])]));
+    assert_eq!(
+        a.body,
+        AscPullAckBody::Frontiers(vec![([1; 32], [2; 32])].into())
+    );
     assert_eq!(
         decode_err(&ack(3, 2, &fr[..128])).code,
         "missing_terminator"
@@ -1386,7 +1389,7 @@ fn datagram_v18_confirm_req_body_count() {
     assert_eq!(
         p,
         Ok(Payload::ConfirmReq(ConfirmReq::ByHash {
-            pairs: vec![([1; 32], [2; 32]), ([0; 32], [0; 32])],
+            pairs: vec![([1; 32], [2; 32]), ([0; 32], [0; 32])].into(),
             v18_body_count: true
         }))
     );

@@ -1,6 +1,8 @@
 //! Owned message types. Fixed-size fields are arrays so that decoding costs a
 //! few memcpys and no allocation except for variable-length lists.
 
+use super::list::List;
+
 pub type Hash = [u8; 32];
 pub type PublicKey = [u8; 32];
 pub type Signature = [u8; 64];
@@ -106,7 +108,7 @@ pub enum ConfirmReq {
     /// `(block hash, root)` pairs; count from the header (v1 or v2) or, for
     /// V18 UDP, from the body's count byte.
     ByHash {
-        pairs: Vec<(Hash, Hash)>,
+        pairs: List<(Hash, Hash)>,
         v18_body_count: bool,
     },
     /// Legacy block form (header block type 2..6, ≤V25).
@@ -120,7 +122,7 @@ pub struct Vote {
     /// The 8-byte field as a u64 (little-endian on the wire), kept raw.
     pub timestamp_raw: u64,
     /// Vote by hash. Empty for a legacy vote-by-block.
-    pub hashes: Vec<Hash>,
+    pub hashes: List<Hash>,
     /// Legacy vote-by-block (header block type 2..6, ≤V23). Boxed: it is rare, and
     /// inline it made every message event 120 bytes larger.
     pub block: Option<Box<Block>>,
@@ -251,10 +253,10 @@ pub struct AccountInfo {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AscPullAckBody {
-    Blocks(Vec<Block>),
+    Blocks(List<Block>),
     AccountInfo(AccountInfo),
     /// `(account, hash)` entries, terminator not included.
-    Frontiers(Vec<(PublicKey, Hash)>),
+    Frontiers(List<(PublicKey, Hash)>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! that start with the function's name.
 
 use crate::config::CaptureOptions;
+use crate::panic_text;
 use crate::store::capture::{self, StartRequest};
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::ValueRef;
@@ -18,11 +19,7 @@ fn user_error(what: &str, msg: String) -> Error {
 /// A panic inside nanocap becomes an SQL error: a bug must not take down the host.
 fn guarded<R>(what: &str, f: impl FnOnce() -> Result<R>) -> Result<R> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
-        let msg = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let msg = panic_text(&*payload);
         Err(user_error(
             what,
             format!("nanocap internal error: {msg} (please report this)"),

@@ -5,6 +5,7 @@
 
 use super::interrupt;
 use crate::config::CaptureOptions;
+use crate::panic_text;
 use crate::store;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::ValueRef;
@@ -19,11 +20,7 @@ fn user_error(msg: String) -> Error {
 /// A panic inside nanocap becomes an SQL error: a bug must not take down the host.
 fn guarded<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
-        let msg = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let msg = panic_text(&*payload);
         Err(user_error(format!(
             "nanocap internal error: {msg} (please report this with the capture)"
         )))

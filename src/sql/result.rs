@@ -8,7 +8,8 @@
 //! a seventh of `SELECT * FROM nano_packets(f)`. A terminated text is copied into the
 //! cell's buffer, which SQLite then reuses row after row.
 
-use crate::present::{Text, Value};
+use crate::present::text::{self, Text};
+use crate::present::Value;
 use rusqlite::ffi;
 use rusqlite::vtab::Context;
 use std::cell::RefCell;
@@ -20,15 +21,23 @@ use std::ffi::c_char;
 pub(crate) struct Scratch(RefCell<Vec<u8>>);
 
 /// Sets `value` as the result of the column SQLite asked `ctx` for.
-pub(crate) fn set_result(ctx: &mut Context, value: Value<'_>, scratch: &Scratch) {
+///
+/// Numbers go straight to SQLite's setters rather than through rusqlite's `ToSql`,
+/// which would move the whole value (inline text buffer included) once more per cell.
+#[inline]
+pub(crate) fn set_result(ctx: &mut Context, mut value: Value<'_>, scratch: &Scratch) {
     let raw = raw_context(ctx);
-    match value {
+    // Matched in place: moving an inline text out of the value copies its buffer.
+    match &mut value {
+        // SAFETY (the three setters): `raw` is the context of the running xColumn call.
+        Value::Null => unsafe { ffi::sqlite3_result_null(raw) },
+        Value::Integer(i) => unsafe { ffi::sqlite3_result_int64(raw, *i) },
+        Value::Real(r) => unsafe { ffi::sqlite3_result_double(raw, *r) },
         Value::Text(text) if !text.as_bytes().contains(&0) => match text {
-            Text::Inline(mut t) => set_terminated_text(raw, t.terminated()),
+            Text::Inline(t) => set_terminated_text(raw, t.terminated()),
             Text::Owned(s) => {
-                let mut bytes = s.into_bytes();
-                bytes.push(0);
-                set_terminated_text(raw, &bytes);
+                s.push('\0');
+                set_terminated_text(raw, s.as_bytes());
             }
             Text::Borrowed(s) => {
                 // A scratch borrowed already would mean a re-entrant column call on
@@ -43,11 +52,15 @@ pub(crate) fn set_result(ctx: &mut Context, value: Value<'_>, scratch: &Scratch)
             }
         },
         // Text with a NUL inside (never formatted by nanocap, but a path or options
-        // argument may hold one) goes by length, as do the other classes.
+        // argument may hold one) goes by length, as do blobs; rusqlite's conversion of
+        // a borrowed value cannot fail.
         other => {
-            // rusqlite's conversion of a borrowed value cannot fail.
-            let _ = ctx.set_result(&other);
+            let _ = ctx.set_result(other);
         }
+    }
+    // SQLite has copied the text: its buffer serves the next long text of this thread.
+    if let Value::Text(t) = value {
+        text::recycle(t);
     }
 }
 

@@ -12,6 +12,7 @@ use crate::capture::pipeline::Progress;
 use crate::capture::selection::MessageFilter;
 use crate::capture::source::FileSource;
 use crate::capture::{Event, Pipeline};
+use crate::panic_text;
 use crate::present::values::text;
 use crate::present::{signatures, ScanState, TableDef, Value};
 use crate::protocol::crypto::{forget_ahead, verify_ahead};
@@ -240,11 +241,7 @@ pub(crate) fn guarded<R>(what: &str, f: impl FnOnce() -> Result<R>) -> Result<R>
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(payload) => {
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let msg = panic_text(&*payload);
             Err(module_error(format!(
                 "nanocap internal error in {what}: {msg} (please report this with the capture)"
             )))
@@ -387,6 +384,24 @@ impl<T: TableDef> PipelineCursor<'_, T> {
             hits,
             pos: 0,
         }))
+    }
+
+    /// The value of own column `i` in the current row.
+    fn value(&self, i: usize) -> Value<'_> {
+        match &self.rows {
+            None => Value::Null,
+            Some(Rows::Lookup(l)) => match l.hits.get(l.pos) {
+                Some(hit) => l.decoded.event(hit).map_or(Value::Null, |ev| {
+                    T::column(ev, hit.row as usize, i, &self.state)
+                }),
+                None => Value::Null,
+            },
+            Some(Rows::Scan(scan)) => match (scan.pipeline.current(), scan.final_row) {
+                (Some(ev), _) => T::column(ev, scan.row, i, &self.state),
+                (None, Some(fr)) => T::final_column(scan.pipeline.stats(), fr, i),
+                _ => Value::Null,
+            },
+        }
     }
 }
 
@@ -537,32 +552,21 @@ unsafe impl<T: TableDef> VTabCursor for PipelineCursor<'_, T> {
     }
 
     fn column(&self, ctx: &mut Context, i: c_int) -> Result<()> {
-        let value = guarded(T::NAME, || {
+        // The value goes to SQLite inside the guarded call: returned out of it, the
+        // whole value (text buffer and all) would be moved once more per cell.
+        guarded(T::NAME, || {
             let i = i as usize;
             let own = T::columns().len();
-            if i == own {
-                return Ok(self.args.path.as_deref().map_or(Value::Null, text));
-            }
-            if i > own {
-                return Ok(self.args.options.as_deref().map_or(Value::Null, text));
-            }
-            Ok(match &self.rows {
-                None => Value::Null,
-                Some(Rows::Lookup(l)) => match l.hits.get(l.pos) {
-                    Some(hit) => l.decoded.event(hit).map_or(Value::Null, |ev| {
-                        T::column(ev, hit.row as usize, i, &self.state)
-                    }),
-                    None => Value::Null,
-                },
-                Some(Rows::Scan(scan)) => match (scan.pipeline.current(), scan.final_row) {
-                    (Some(ev), _) => T::column(ev, scan.row, i, &self.state),
-                    (None, Some(fr)) => T::final_column(scan.pipeline.stats(), fr, i),
-                    _ => Value::Null,
-                },
-            })
-        })?;
-        set_result(ctx, value, &self.scratch);
-        Ok(())
+            let value = if i == own {
+                self.args.path.as_deref().map_or(Value::Null, text)
+            } else if i > own {
+                self.args.options.as_deref().map_or(Value::Null, text)
+            } else {
+                self.value(i)
+            };
+            set_result(ctx, value, &self.scratch);
+            Ok(())
+        })
     }
 
     fn rowid(&self) -> Result<i64> {

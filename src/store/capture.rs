@@ -22,6 +22,7 @@ use crate::capture::source::queue::{frame_queue, QueueCounters, QueueLimits, Que
 use crate::capture::source::{FrameSource, ReadOutcome};
 use crate::capture::{Pipeline, PipelineStats};
 use crate::config::CaptureOptions;
+use crate::panic_text;
 use crate::store::tables::StatsDef;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -108,14 +109,6 @@ struct Running {
 
 static RUNNING: Mutex<Option<Running>> = Mutex::new(None);
 static AT_EXIT: Once = Once::new();
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
-}
 
 /// Starts a capture; returns once the device is open and the run is recorded.
 pub fn start(req: StartRequest) -> Result<Started, String> {

@@ -14,6 +14,7 @@ use super::writer::EndReason;
 use crate::capture::pipeline::Progress;
 use crate::capture::source::FrameSource;
 use crate::capture::{Event, Pipeline};
+use crate::panic_text;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -41,14 +42,6 @@ struct Job {
     events: Vec<Event>,
     batch: Batch,
     reply: SyncSender<Done>,
-}
-
-fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
 }
 
 fn internal(msg: &str) -> EndReason {
@@ -99,7 +92,7 @@ pub fn run<S: FrameSource + Send>(
                     }
                     Box::new(batch)
                 }))
-                .map_err(panic_text);
+                .map_err(|p| panic_text(&*p));
                 let _ = reply.send(done);
             });
         }
@@ -165,7 +158,7 @@ pub fn run<S: FrameSource + Send>(
                 }
             }));
             if let Err(p) = decoded {
-                let _ = order_tx.send(Pending::Ready(Err(panic_text(p))));
+                let _ = order_tx.send(Pending::Ready(Err(panic_text(&*p))));
             }
             // Dropping job_tx and order_tx here ends the workers and the loop below.
         });

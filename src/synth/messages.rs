@@ -6,6 +6,7 @@ use super::keys::{self, hex_upper, Key};
 use super::rng::Rng;
 use super::truth::{BlockTruth, MessageTruth};
 use crate::protocol::types::*;
+use crate::protocol::List;
 
 /// The four networks of docs/protocol.md section 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -484,7 +485,7 @@ impl Factory {
     pub fn confirm_req(&mut self, count: usize) -> Msg {
         let pairs = self.pairs(count.clamp(1, 255));
         let p = Payload::ConfirmReq(ConfirmReq::ByHash {
-            pairs,
+            pairs: pairs.into(),
             v18_body_count: false,
         });
         self.current(&p, false, false)
@@ -504,7 +505,7 @@ impl Factory {
     pub fn confirm_req_v18(&mut self, count: usize) -> Msg {
         let pairs = self.pairs(count.clamp(1, 255));
         let p = Payload::ConfirmReq(ConfirmReq::ByHash {
-            pairs,
+            pairs: pairs.into(),
             v18_body_count: true,
         });
         self.finish(
@@ -553,7 +554,7 @@ impl Factory {
                 account: key.public,
                 signature,
                 timestamp_raw: ts,
-                hashes,
+                hashes: hashes.into(),
                 block: None,
             },
             rebroadcasted,
@@ -587,7 +588,7 @@ impl Factory {
                 account: key.public,
                 signature,
                 timestamp_raw: ts,
-                hashes: Vec::new(),
+                hashes: List::new(),
                 block: Some(Box::new(block)),
             },
             rebroadcasted: false,
@@ -610,7 +611,7 @@ impl Factory {
                 account: key.public,
                 signature,
                 timestamp_raw: ts,
-                hashes,
+                hashes: hashes.into(),
                 block: None,
             },
             rebroadcasted: false,

@@ -86,7 +86,7 @@ fn example3_confirm_ack_bytes_and_vote_hash() {
             account: DEV_PUBLIC_KEY,
             signature: sig,
             timestamp_raw: ts,
-            hashes: vec![h],
+            hashes: vec![h].into(),
             block: None,
         },
         rebroadcasted: false,

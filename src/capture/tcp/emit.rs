@@ -108,6 +108,7 @@ impl Ctx<'_> {
 
     /// Queues a message or stream item: the connection is Nano, so what was held
     /// back goes out first.
+    #[inline]
     pub fn push_nano(&mut self, event: Event) {
         if !self.gate.confirmed {
             let d = self.side_of(&event);

@@ -107,7 +107,7 @@ impl TableDef for AscPull {
                 })
             }
             // Hex text: the id is a u64 chosen at random, often above i64::MAX.
-            A::RequestId => return text(format!("{id:016X}")),
+            A::RequestId => return hex(&id.to_be_bytes()),
             A::PullType => return int(pull_type),
             A::PullTypeName => return text(type_name(pull_type)),
             _ => {}
@@ -181,7 +181,7 @@ impl MessageTable for AscPullFrontiers {
             return Value::Null;
         };
         match F::ALL[col] {
-            F::RequestId => text(format!("{:016X}", a.id)),
+            F::RequestId => hex(&a.id.to_be_bytes()),
             F::EntryIndex => int(row as i64 + 1),
             F::Account => account(acct),
             F::Hash => hex(hash),

@@ -6,8 +6,8 @@ use crate::present::per_message::MessageTable;
 use crate::present::table::Col;
 use crate::present::values::*;
 use crate::protocol::MessageType;
-use crate::protocol::{ConfirmReq, Hash, Keepalive, NodeIdHandshake, Payload, TelemetryAck};
-use std::net::Ipv6Addr;
+use crate::protocol::{ConfirmReq, Hash, Keepalive, List, NodeIdHandshake, Payload, TelemetryAck};
+use std::net::{IpAddr, Ipv6Addr};
 
 /// The message of an event, if it decoded cleanly.
 pub fn message_payload(ev: &Event) -> Option<(&MessageEvent, &Payload)> {
@@ -17,13 +17,10 @@ pub fn message_payload(ev: &Event) -> Option<(&MessageEvent, &Payload)> {
     }
 }
 
-/// An IPv6 address as text, IPv4-mapped ones in dotted form.
-pub fn endpoint_ip(addr: &[u8; 16]) -> String {
+/// The address a peer slot holds, IPv4-mapped ones as IPv4.
+pub fn endpoint_ip(addr: &[u8; 16]) -> IpAddr {
     let v6 = Ipv6Addr::from(*addr);
-    match v6.to_ipv4_mapped() {
-        Some(v4) => v4.to_string(),
-        None => v6.to_string(),
-    }
+    v6.to_ipv4_mapped().map_or(v6.into(), Into::into)
 }
 
 columns!(K {
@@ -63,8 +60,8 @@ impl MessageTable for KeepalivePeers {
         };
         match K::ALL[col] {
             K::Slot => int(row as i64),
-            K::Address => text(Ipv6Addr::from(peer.addr).to_string()),
-            K::Ip => text(endpoint_ip(&peer.addr)),
+            K::Address => ip(Ipv6Addr::from(peer.addr).into()),
+            K::Ip => ip(endpoint_ip(&peer.addr)),
             K::Port => int(peer.port),
             K::Empty => bool_int(peer.addr == [0; 16] && peer.port == 0),
         }
@@ -227,26 +224,26 @@ pub struct ConfirmReqPairs;
 impl MessageTable for ConfirmReqPairs {
     const NAME: &'static str = "nano_confirm_req_pairs";
     const TYPE: MessageType = MessageType::ConfirmReq;
-    type Item = Vec<(Hash, Hash)>;
+    type Item = List<(Hash, Hash)>;
 
     fn columns() -> &'static [Col] {
         with_meta!(P::COLS)
     }
 
-    fn pick(p: &Payload) -> Option<&Vec<(Hash, Hash)>> {
+    fn pick(p: &Payload) -> Option<&List<(Hash, Hash)>> {
         match p {
             Payload::ConfirmReq(ConfirmReq::ByHash { pairs, .. }) => Some(pairs),
             _ => None,
         }
     }
 
-    fn count(pairs: &Vec<(Hash, Hash)>) -> usize {
+    fn count(pairs: &List<(Hash, Hash)>) -> usize {
         pairs.len()
     }
 
     fn value<'e>(
         _m: &'e MessageEvent,
-        pairs: &'e Vec<(Hash, Hash)>,
+        pairs: &'e List<(Hash, Hash)>,
         row: usize,
         col: usize,
     ) -> Value<'e> {

@@ -4,6 +4,7 @@
 use crate::capture::MessageEvent;
 use crate::present::per_message::MessageTable;
 use crate::present::table::Col;
+use crate::present::text::string_with_capacity;
 use crate::present::values::*;
 use crate::protocol::MessageType;
 use crate::protocol::{push_hex_upper, ConfirmAck, Payload, VoteTiming};
@@ -57,7 +58,7 @@ impl MessageTable for Votes {
             C::Signature => hex(&v.signature),
             C::SignatureValid => bool_int(v.verify()),
             C::VoteHash => hex(&v.hash()),
-            C::TimestampRaw => text(v.timestamp_raw.to_string()),
+            C::TimestampRaw => decimal(v.timestamp_raw),
             C::IsFinal => bool_int(matches!(timing(), VoteTiming::Final)),
             C::TimestampMs => match timing() {
                 VoteTiming::Timestamp { ms, .. } => u64_value(ms),
@@ -88,7 +89,7 @@ impl MessageTable for Votes {
             C::Hashes => match &v.block {
                 Some(b) => hex(&b.hash()),
                 None => {
-                    let mut list = String::with_capacity(v.hashes.len() * 65);
+                    let mut list = string_with_capacity(v.hashes.len() * 65);
                     for (i, h) in v.hashes.iter().enumerate() {
                         if i > 0 {
                             list.push(',');
