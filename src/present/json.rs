@@ -5,7 +5,8 @@
 //! times slower. The text is written straight into one `String` (building a value
 //! tree first cost more than all other columns together).
 
-use crate::present::text::string_with_capacity;
+use crate::present::address::push_ip;
+use crate::present::text::{string_with_capacity, Inline};
 use crate::protocol::*;
 use std::fmt::Write;
 
@@ -46,6 +47,40 @@ impl<'a> Obj<'a> {
         // Writing into a String cannot fail.
         let _ = write!(out, "\"{v}\"");
         self
+    }
+
+    /// A JSON string of text that needs no escaping (addresses, digits).
+    fn quoted(&mut self, k: &'static str, v: &str) -> &mut Self {
+        let out = self.key(k);
+        out.push('"');
+        out.push_str(v);
+        out.push('"');
+        self
+    }
+
+    /// An IPv6 (or IPv4-mapped) address as `Display` shows it, without `core::fmt`.
+    fn address(&mut self, k: &'static str, v: std::net::Ipv6Addr) -> &mut Self {
+        let mut text = Inline::new();
+        push_ip(&mut text, v.into());
+        self.quoted(k, text.as_str())
+    }
+
+    /// An integer as a JSON string of its decimal digits (a u64 a JSON reader's
+    /// doubles could not hold).
+    fn digits(&mut self, k: &'static str, v: impl itoa::Integer) -> &mut Self {
+        let mut digits = itoa::Buffer::new();
+        self.quoted(k, digits.format(v))
+    }
+
+    /// A u64 as 16 lowercase hex digits, the way the node prints work and difficulty.
+    fn hex_u64(&mut self, k: &'static str, v: u64) -> &mut Self {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [0u8; 16];
+        for (i, d) in text.iter_mut().enumerate() {
+            *d = DIGITS[((v >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        // Hex digits are ASCII: the conversion cannot fail.
+        self.quoted(k, std::str::from_utf8(&text).unwrap_or_default())
     }
 
     fn hex(&mut self, k: &'static str, v: &[u8]) -> &mut Self {
@@ -193,7 +228,7 @@ fn write_block(o: &mut Obj<'_>, b: &Block, network: u16) {
         }
     }
     o.hex("signature", b.signature())
-        .shown("work", format_args!("{:016x}", b.work()))
+        .hex_u64("work", b.work())
         .bool("work_valid", b.work_valid(network));
 }
 
@@ -224,7 +259,7 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
         Payload::Keepalive(k) => {
             o.arr("peers", &k.peers, |out, e| {
                 let mut peer = Obj::new(out);
-                peer.shown("address", std::net::Ipv6Addr::from(e.addr))
+                peer.address("address", std::net::Ipv6Addr::from(e.addr))
                     .num("port", e.port);
                 peer.close();
             });
@@ -247,7 +282,7 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
             let v = &a.vote;
             o.account("account", &v.account)
                 .hex("signature", &v.signature)
-                .shown("timestamp_raw", v.timestamp_raw)
+                .digits("timestamp_raw", v.timestamp_raw)
                 .obj("timing", |t| write_timing(t, v, hdr.version_using))
                 .bool("rebroadcasted", a.rebroadcasted)
                 .hex("vote_hash", &v.hash())
@@ -323,15 +358,12 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
                     )
                     .num("maker", d.maker)
                     .num("timestamp", d.timestamp)
-                    .shown(
-                        "active_difficulty",
-                        format_args!("{:016x}", d.active_difficulty),
-                    )
+                    .hex_u64("active_difficulty", d.active_difficulty)
                     .hex("unknown_data", &d.unknown_data);
             }
         },
         Payload::AscPullReq(r) => {
-            o.shown("id", format_args!("{:016X}", r.id))
+            o.hex("id", &r.id.to_be_bytes())
                 .obj("request", |o| match &r.body {
                     AscPullReqBody::Blocks {
                         start,
@@ -359,7 +391,7 @@ pub fn payload_json(hdr: &Header, p: &Payload) -> String {
                 });
         }
         Payload::AscPullAck(a) => {
-            o.shown("id", format_args!("{:016X}", a.id))
+            o.hex("id", &a.id.to_be_bytes())
                 .obj("response", |o| match &a.body {
                     AscPullAckBody::Blocks(bs) => {
                         o.str("type", "blocks").arr("blocks", bs, |out, b| {
@@ -409,5 +441,26 @@ mod tests {
         assert_eq!(v["quote"], "a\"b\\c\n");
         assert_eq!(v["n"], 5);
         assert_eq!(v["h"], "AB01");
+    }
+
+    #[test]
+    fn hex_digits_and_addresses_read_as_their_display() {
+        let mut out = String::new();
+        let mut o = Obj::new(&mut out);
+        let addr: std::net::Ipv6Addr = "::ffff:10.1.2.3".parse().unwrap();
+        o.hex_u64("w", 0x0123_4567_89ab_cdef)
+            .hex_u64("z", 0)
+            .hex_u64("m", u64::MAX)
+            .digits("d", u64::MAX)
+            .address("a", addr)
+            .address("b", "2001:db8::1".parse().unwrap());
+        o.close();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["w"], format!("{:016x}", 0x0123_4567_89ab_cdef_u64));
+        assert_eq!(v["z"], "0000000000000000");
+        assert_eq!(v["m"], "ffffffffffffffff");
+        assert_eq!(v["d"], u64::MAX.to_string());
+        assert_eq!(v["a"], "::ffff:10.1.2.3");
+        assert_eq!(v["b"], "2001:db8::1");
     }
 }
