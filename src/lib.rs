@@ -11,6 +11,7 @@ pub(crate) use panic_text::panic_text;
 pub mod fuzzing;
 pub mod present;
 pub mod protocol;
+mod spare;
 #[cfg(feature = "sql")]
 pub mod sql;
 #[cfg(feature = "sql")]

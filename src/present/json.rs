@@ -74,13 +74,11 @@ impl<'a> Obj<'a> {
 
     /// A u64 as 16 lowercase hex digits, the way the node prints work and difficulty.
     fn hex_u64(&mut self, k: &'static str, v: u64) -> &mut Self {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut text = [0u8; 16];
-        for (i, d) in text.iter_mut().enumerate() {
-            *d = DIGITS[((v >> (60 - 4 * i)) & 0xf) as usize];
-        }
         // Hex digits are ASCII: the conversion cannot fail.
-        self.quoted(k, std::str::from_utf8(&text).unwrap_or_default())
+        self.quoted(
+            k,
+            std::str::from_utf8(&hex_lower_u64(v)).unwrap_or_default(),
+        )
     }
 
     fn hex(&mut self, k: &'static str, v: &[u8]) -> &mut Self {

@@ -12,7 +12,7 @@
 //! formats long text without allocating once its buffers have grown; a sink that just
 //! drops its values (the store writer keeps them in a batch) frees them as before.
 
-use std::cell::RefCell;
+use crate::spare::{self, Spares};
 use std::fmt;
 use std::ops::Deref;
 
@@ -21,17 +21,13 @@ const SPARE_STRINGS: usize = 8;
 const MAX_SPARE_BYTES: usize = 64 * 1024;
 
 thread_local! {
-    static SPARE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    static SPARE: Spares<String> = const { Spares::new(Vec::new()) };
 }
 
 /// An empty `String` with room for `n` bytes: a recycled buffer when this thread has
 /// one.
 pub fn string_with_capacity(n: usize) -> String {
-    let spare = SPARE
-        .try_with(|spare| spare.borrow_mut().pop())
-        .ok()
-        .flatten();
-    let mut s = spare.unwrap_or_default();
+    let mut s = spare::take(&SPARE);
     s.reserve(n);
     s
 }
@@ -47,13 +43,7 @@ pub fn recycle(text: Text<'_>) {
         return;
     }
     s.clear();
-    // During the thread's own teardown the pool is gone: the buffer is just freed.
-    let _ = SPARE.try_with(|spare| {
-        let mut spare = spare.borrow_mut();
-        if spare.len() < SPARE_STRINGS {
-            spare.push(s);
-        }
-    });
+    spare::give_back(&SPARE, s, SPARE_STRINGS);
 }
 
 /// Bytes an `Inline` holds, with one to spare for a sink that wants a terminator

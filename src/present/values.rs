@@ -4,7 +4,7 @@
 use super::text::{string_with_capacity, Inline, Text};
 use crate::capture::{time_usec_ascii, PacketMeta, Transport};
 use crate::protocol::{
-    encoded_body, hex_upper_into, push_hex_upper, ACCOUNT_PREFIX, NODE_ID_PREFIX,
+    encoded_body, hex_lower_u64, hex_upper_into, push_hex_upper, ACCOUNT_PREFIX, NODE_ID_PREFIX,
 };
 use std::borrow::Cow;
 
@@ -51,11 +51,6 @@ impl Value<'_> {
 /// Text: a `&'static str` or a borrowed `&str` is not copied, a `String` is moved.
 pub fn text<'a>(s: impl Into<Text<'a>>) -> Value<'a> {
     Value::Text(s.into())
-}
-
-/// Text formatted in place (`Display` of addresses, numbers), owned only if long.
-fn display(v: impl std::fmt::Display) -> Value<'static> {
-    Value::Text(Text::format(|w| write!(w, "{v}")))
 }
 
 /// Decimal text of an integer, in place.
@@ -106,7 +101,9 @@ pub fn opt_hex(bytes: Option<&[u8]>) -> Value<'static> {
 
 /// A u64 shown the way the node prints work and difficulty: 16 lowercase hex digits.
 pub fn hex_u64(v: u64) -> Value<'static> {
-    display(format_args!("{v:016x}"))
+    let mut t = Inline::new();
+    t.push_ascii(&hex_lower_u64(v));
+    Value::Text(Text::Inline(t))
 }
 
 /// `prefix` and the base32 body of `key`, in place.

@@ -1,4 +1,5 @@
-//! Uppercase hex, the form the node prints hashes, keys and signatures in.
+//! Uppercase hex, the form the node prints hashes, keys and signatures in; and the
+//! 16 lowercase digits it prints work and difficulty in.
 
 const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
 
@@ -41,9 +42,27 @@ pub fn push_hex_upper(out: &mut String, bytes: &[u8]) {
         out.push_str(unsafe { std::str::from_utf8_unchecked(digits) });
     }
 }
+/// A u64 as 16 lowercase hex digits (ASCII), the way the node prints work and
+/// difficulty.
+pub fn hex_lower_u64(v: u64) -> [u8; 16] {
+    const LOWER: &[u8; 16] = b"0123456789abcdef";
+    let mut digits = [0u8; 16];
+    for (i, d) in digits.iter_mut().enumerate() {
+        *d = LOWER[((v >> (60 - 4 * i)) & 0xf) as usize];
+    }
+    digits
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_lower_u64_reads_as_016x() {
+        for v in [0, 1, 0x0123_4567_89ab_cdef, u64::MAX, 1 << 63] {
+            assert_eq!(hex_lower_u64(v), format!("{v:016x}").as_bytes());
+        }
+    }
 
     #[test]
     fn hex_upper_formats_every_nibble() {

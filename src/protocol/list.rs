@@ -13,6 +13,7 @@
 //! Bounded: a thread keeps at most `POOL_BUFFERS` buffers per element type, none larger
 //! than `MAX_KEPT_BYTES`, so at most about 3 MB across the three pools.
 
+use crate::spare::{self, Spares};
 use std::cell::RefCell;
 use std::fmt;
 use std::ops::Deref;
@@ -23,7 +24,7 @@ const POOL_BUFFERS: usize = 32;
 /// A buffer with more room than this (bytes) is freed rather than kept.
 const MAX_KEPT_BYTES: usize = 32 * 1024;
 
-type Pool<T> = RefCell<Vec<Vec<T>>>;
+type Pool<T> = Spares<Vec<T>>;
 
 /// Element types with a pool of their own.
 pub trait Pooled: Sized + 'static {
@@ -57,11 +58,7 @@ impl<T: Pooled> List<T> {
     /// An empty list with room for `n` items, in a recycled buffer when this thread has
     /// one.
     pub fn with_capacity(n: usize) -> List<T> {
-        let buf = T::pool()
-            .try_with(|pool| pool.borrow_mut().pop())
-            .ok()
-            .flatten();
-        let mut buf = buf.unwrap_or_default();
+        let mut buf = spare::take(T::pool());
         buf.reserve(n);
         List(buf)
     }
@@ -83,13 +80,7 @@ impl<T: Pooled> Drop for List<T> {
             return;
         }
         buf.clear();
-        // During the thread's own teardown the pool is gone: the buffer is just freed.
-        let _ = T::pool().try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            if pool.len() < POOL_BUFFERS {
-                pool.push(buf);
-            }
-        });
+        spare::give_back(T::pool(), buf, POOL_BUFFERS);
     }
 }
 

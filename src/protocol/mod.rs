@@ -42,7 +42,7 @@ pub use block::{block_size, block_type_name, WorkThresholds};
 pub use confirm_ack::VoteTiming;
 pub use decode::*;
 pub use header::{msg_name, network_name, MessageType, HEADER_SIZE, MAGIC, MAX_MESSAGE_SIZE};
-pub use hex::{hex_upper, hex_upper_into, push_hex_upper};
+pub use hex::{hex_lower_u64, hex_upper, hex_upper_into, push_hex_upper};
 pub use list::List;
 pub use types::*;
 /// Why bytes could not be decoded.

@@ -69,12 +69,9 @@ struct Counted {
 }
 
 /// Scans `path` to its end as table `T` would, presenting every column of every row
-/// but those named in `skip` and handing each value back as the SQLite sink does
-/// (`text::recycle`), and counts what happened after the first `warm` messages.
-fn scan<T: TableDef>(path: &Path, warm: u64, skip: &[&str]) -> Counted {
-    let columns: Vec<usize> = (0..T::columns().len())
-        .filter(|&c| !skip.contains(&T::columns()[c].name))
-        .collect();
+/// and handing each value back as the SQLite sink does (`text::recycle`), and counts
+/// what happened after the first `warm` messages.
+fn scan<T: TableDef>(path: &Path, warm: u64) -> Counted {
     let state = ScanState::default();
     let options = T::pipeline_options(&state.options);
     let mut pipeline = Pipeline::open_with(path, options).expect("open capture");
@@ -98,7 +95,7 @@ fn scan<T: TableDef>(path: &Path, warm: u64, skip: &[&str]) -> Counted {
             _ => {}
         }
         for row in 0..T::rows(&ev, &state) {
-            for &c in &columns {
+            for c in 0..T::columns().len() {
                 if let Value::Text(t) = std::hint::black_box(T::column(&ev, row, c, &state)) {
                     text::recycle(t);
                 }
@@ -134,10 +131,6 @@ fn capture(
 /// After 20 000 messages every message type and size has been seen many times over.
 const WARM: u64 = 20_000;
 
-/// Allocations a warm scan may still make in all: reused buffers growing for a message
-/// larger than any before (measured: 0 or 1 per table).
-const GROWTH: u64 = 8;
-
 #[test]
 fn a_warm_udp_scan_allocates_nothing_per_message() {
     let dir = TempDir::new("allocations-udp");
@@ -147,9 +140,9 @@ fn a_warm_udp_scan_allocates_nothing_per_message() {
         TransportChoice::Udp,
         TcpShaping::plain(),
     );
-    let packets = scan::<Packets>(&path, WARM, &[]);
-    let votes = scan::<PerMessage<Votes>>(&path, WARM, &[]);
-    let blocks = scan::<Blocks>(&path, WARM, &[]);
+    let packets = scan::<Packets>(&path, WARM);
+    let votes = scan::<PerMessage<Votes>>(&path, WARM);
+    let blocks = scan::<Blocks>(&path, WARM);
     for (table, c) in [
         ("nano_packets", packets),
         ("nano_votes", votes),
@@ -157,10 +150,10 @@ fn a_warm_udp_scan_allocates_nothing_per_message() {
     ] {
         eprintln!("{table}: {c:?}");
         assert_eq!(c.messages, 40_000);
-        // A reused buffer may still grow for the largest message of its kind; that is
-        // all that may allocate.
-        assert!(
-            c.allocations <= GROWTH,
+        // The generated file is the same every run: after the warm-up no message is
+        // larger than one before it, so no reused buffer has to grow.
+        assert_eq!(
+            c.allocations, 0,
             "{table}, {c:?}: reading, decoding and presenting warm UDP messages allocated"
         );
     }
@@ -177,7 +170,7 @@ fn a_warm_tcp_scan_allocates_per_connection_not_per_message() {
         ..TcpShaping::plain()
     };
     let path = capture(&dir, "tcp.pcapng", TransportChoice::Tcp, coalesced);
-    let c = scan::<Packets>(&path, WARM, &[]);
+    let c = scan::<Packets>(&path, WARM);
     eprintln!("{c:?}");
     assert_eq!(c.messages, 40_000);
     assert!(c.connections_opened >= 30, "{c:?}");
@@ -188,7 +181,7 @@ fn a_warm_tcp_scan_allocates_per_connection_not_per_message() {
 }
 
 /// What a connection may allocate over its life (measured: about 11).
-const PER_CONNECTION: u64 = 40;
+const PER_CONNECTION: u64 = 16;
 
 /// Segments that arrive ahead of a hole are copied until the hole fills (the frame they
 /// came in is gone by then): one copy per held piece, on the path of reordered and
@@ -203,11 +196,11 @@ fn reordered_tcp_allocates_for_the_segments_it_holds_not_per_message() {
         TransportChoice::Tcp,
         TcpShaping::messy(),
     );
-    let c = scan::<Packets>(&path, WARM, &[]);
+    let c = scan::<Packets>(&path, WARM);
     eprintln!("{c:?}");
     assert_eq!(c.messages, 40_000);
     assert!(
-        c.allocations <= c.messages / 8,
-        "{c:?}: more than one allocation per 8 messages"
+        c.allocations <= c.messages / 10,
+        "{c:?}: more than one allocation per 10 messages"
     );
 }
